@@ -1,0 +1,1236 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * PCI root bus, config space emulation, BAR allocation/mapping and MSI-X.
+ * See pci.h for the device contract and the locking rule.
+ */
+#include "pci.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define PCI_BAR_UPPER (1u << 8) /* internal: upper half of a 64-bit BAR */
+
+#define CF8_ENABLE   0x80000000u
+#define CF8_WMASK    0x8FFFFFFCu /* enable, ext reg 27:24, bus, devfn, reg 7:2 */
+#define PCI_PORT_LIMIT 0x10000ULL
+
+enum { WIN_IO, WIN_MMIO32, WIN_MMIO64, WIN_COUNT };
+
+struct pci_alloc {
+	uint64_t base, len;
+};
+
+struct pci_window {
+	const char *name;
+	uint64_t base, end;          /* [base, end) */
+	struct pci_alloc *used;      /* sorted by base */
+	unsigned nr, cap;
+};
+
+struct pci_bus {
+	struct vm *vm;
+	pthread_mutex_t lock;        /* registration + allocation */
+	_Atomic uint32_t cf8;
+	struct pci_device *devs[PCI_MAX_SLOTS][PCI_MAX_FUNCS];
+	struct pci_device host;
+	struct pci_window win[WIN_COUNT];
+	bool pio_cf8, pio_cfc, ecam;
+	/* A range that sat inside 0xCF8-0xCFB before us (q35 reset control at
+	 * 0xCF9): non-dword accesses there are forwarded to it. */
+	bool has_chained;
+	struct bus_range chained;
+};
+
+/* ---- raw config helpers ---------------------------------------------------- */
+
+static bool cfg_range_ok(uint32_t off, uint32_t len)
+{
+	return off < PCI_CFG_SIZE && len <= PCI_CFG_SIZE - off;
+}
+
+static void cfg_put(uint8_t *a, uint32_t off, uint32_t len, uint32_t v)
+{
+	if (!cfg_range_ok(off, len))
+		return;
+	for (uint32_t i = 0; i < len; i++)
+		a[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t cfg_get(const uint8_t *a, uint32_t off, uint32_t len)
+{
+	if (!cfg_range_ok(off, len))
+		return 0;
+	uint32_t v = 0;
+	for (uint32_t i = 0; i < len; i++)
+		v |= (uint32_t)a[off + i] << (8 * i);
+	return v;
+}
+
+void pci_cfg_set8(struct pci_device *dev, uint32_t off, uint8_t v) { cfg_put(dev->cfg, off, 1, v); }
+void pci_cfg_set16(struct pci_device *dev, uint32_t off, uint16_t v) { cfg_put(dev->cfg, off, 2, v); }
+void pci_cfg_set32(struct pci_device *dev, uint32_t off, uint32_t v) { cfg_put(dev->cfg, off, 4, v); }
+uint8_t pci_cfg_get8(const struct pci_device *dev, uint32_t off) { return (uint8_t)cfg_get(dev->cfg, off, 1); }
+uint16_t pci_cfg_get16(const struct pci_device *dev, uint32_t off) { return (uint16_t)cfg_get(dev->cfg, off, 2); }
+uint32_t pci_cfg_get32(const struct pci_device *dev, uint32_t off) { return cfg_get(dev->cfg, off, 4); }
+void pci_cfg_set_wmask8(struct pci_device *dev, uint32_t off, uint8_t m) { cfg_put(dev->wmask, off, 1, m); }
+void pci_cfg_set_wmask16(struct pci_device *dev, uint32_t off, uint16_t m) { cfg_put(dev->wmask, off, 2, m); }
+void pci_cfg_set_wmask32(struct pci_device *dev, uint32_t off, uint32_t m) { cfg_put(dev->wmask, off, 4, m); }
+void pci_cfg_set_w1cmask16(struct pci_device *dev, uint32_t off, uint16_t m) { cfg_put(dev->w1cmask, off, 2, m); }
+
+static uint32_t ones(uint32_t len)
+{
+	return len >= 4 ? 0xFFFFFFFFu : (1u << (8 * len)) - 1;
+}
+
+static void val_to_data(void *data, uint32_t len, uint64_t v)
+{
+	uint8_t *d = data;
+	for (uint32_t i = 0; i < len; i++)
+		d[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t data_to_val(const void *data, uint32_t len)
+{
+	const uint8_t *d = data;
+	uint64_t v = 0;
+	for (uint32_t i = 0; i < len && i < 8; i++)
+		v |= (uint64_t)d[i] << (8 * i);
+	return v;
+}
+
+/* ---- device setup ---------------------------------------------------------- */
+
+void pci_device_init(struct pci_device *dev, const char *name, const struct pci_device_ops *ops,
+		     void *opaque, uint16_t vendor, uint16_t device, uint32_t class_code,
+		     uint8_t revision, uint16_t subsys_vendor, uint16_t subsys_id)
+{
+	memset(dev, 0, sizeof(*dev));
+	pthread_mutex_init(&dev->lock, NULL);
+	dev->name = name;
+	dev->ops = ops;
+	dev->opaque = opaque;
+	dev->cap_next_free = PCI_STD_HEADER_SIZEOF;
+	dev->ext_cap_next_free = PCI_CFG_LEGACY_SIZE;
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		dev->bars[i].dev = dev;
+		dev->bars[i].idx = i;
+		dev->bars[i].mapped_addr = PCI_BAR_UNMAPPED;
+	}
+	pci_cfg_set16(dev, PCI_VENDOR_ID, vendor);
+	pci_cfg_set16(dev, PCI_DEVICE_ID, device);
+	pci_cfg_set8(dev, PCI_REVISION_ID, revision);
+	pci_cfg_set8(dev, PCI_CLASS_PROG, (uint8_t)class_code);
+	pci_cfg_set16(dev, PCI_CLASS_DEVICE, (uint16_t)(class_code >> 8));
+	pci_cfg_set8(dev, PCI_HEADER_TYPE, PCI_HEADER_TYPE_NORMAL);
+	pci_cfg_set16(dev, PCI_SUBSYSTEM_VENDOR_ID, subsys_vendor);
+	pci_cfg_set16(dev, PCI_SUBSYSTEM_ID, subsys_id);
+
+	pci_cfg_set_wmask16(dev, PCI_COMMAND,
+			    PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+			    PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+	pci_cfg_set_w1cmask16(dev, PCI_STATUS,
+			      PCI_STATUS_PARITY | PCI_STATUS_SIG_TARGET_ABORT |
+			      PCI_STATUS_REC_TARGET_ABORT | PCI_STATUS_REC_MASTER_ABORT |
+			      PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_DETECTED_PARITY);
+	pci_cfg_set_wmask8(dev, PCI_CACHE_LINE_SIZE, 0xFF);
+	pci_cfg_set_wmask8(dev, PCI_INTERRUPT_LINE, 0xFF);
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int pci_device_set_bar(struct pci_device *dev, unsigned idx, uint64_t size, uint32_t flags,
+		       const struct bus_ops *ops, void *opaque, struct error *err)
+{
+	uint32_t kind = flags & (PCI_BAR_IO | PCI_BAR_MEM32 | PCI_BAR_MEM64);
+	if (dev->bus)
+		return err_setf(err, "%s: BAR%u defined after the device was registered", dev->name, idx);
+	if (idx >= PCI_NUM_BARS || (kind == PCI_BAR_MEM64 && idx + 1 >= PCI_NUM_BARS))
+		return err_setf(err, "%s: BAR index %u out of range", dev->name, idx);
+	if (kind != PCI_BAR_IO && kind != PCI_BAR_MEM32 && kind != PCI_BAR_MEM64)
+		return err_setf(err, "%s: BAR%u needs exactly one of I/O, MEM32, MEM64", dev->name, idx);
+	if ((flags & PCI_BAR_PREFETCH) && kind == PCI_BAR_IO)
+		return err_setf(err, "%s: I/O BAR%u cannot be prefetchable", dev->name, idx);
+	if (dev->bars[idx].size || (dev->bars[idx].flags & PCI_BAR_UPPER) ||
+	    (kind == PCI_BAR_MEM64 && (dev->bars[idx + 1].size || dev->bars[idx + 1].flags)))
+		return err_setf(err, "%s: BAR%u is already in use", dev->name, idx);
+	if (!is_pow2(size))
+		return err_setf(err, "%s: BAR%u size 0x%llx is not a power of two", dev->name, idx,
+				(unsigned long long)size);
+	if (kind == PCI_BAR_IO && (size < 4 || size > 256))
+		return err_setf(err, "%s: I/O BAR%u size %llu must be 4..256 bytes", dev->name, idx,
+				(unsigned long long)size);
+	if (kind != PCI_BAR_IO && size < 16)
+		return err_setf(err, "%s: memory BAR%u size %llu is below 16 bytes", dev->name, idx,
+				(unsigned long long)size);
+	if (kind == PCI_BAR_MEM32 && size > 1 * GiB)
+		return err_setf(err, "%s: 32-bit BAR%u of %llu MiB does not fit the 32-bit window; make it 64-bit",
+				dev->name, idx, (unsigned long long)(size / MiB));
+	if (kind == PCI_BAR_MEM64 && size > (1ULL << 62))
+		return err_setf(err, "%s: BAR%u size is absurd", dev->name, idx);
+
+	struct pci_bar *b = &dev->bars[idx];
+	b->size = size;
+	b->flags = flags;
+	b->ops = ops;
+	b->opaque = opaque;
+	uint32_t reg = PCI_BASE_ADDRESS_0 + 4 * idx;
+	uint64_t mask = ~(size - 1);
+	if (kind == PCI_BAR_IO) {
+		pci_cfg_set32(dev, reg, PCI_BASE_ADDRESS_SPACE_IO);
+		pci_cfg_set_wmask32(dev, reg, (uint32_t)mask & 0xFFFCu);
+	} else {
+		uint32_t low = (kind == PCI_BAR_MEM64 ? PCI_BASE_ADDRESS_MEM_TYPE_64 : 0) |
+			       (flags & PCI_BAR_PREFETCH ? PCI_BASE_ADDRESS_MEM_PREFETCH : 0);
+		pci_cfg_set32(dev, reg, low);
+		pci_cfg_set_wmask32(dev, reg, (uint32_t)mask & 0xFFFFFFF0u);
+		if (kind == PCI_BAR_MEM64) {
+			pci_cfg_set32(dev, reg + 4, 0);
+			pci_cfg_set_wmask32(dev, reg + 4, (uint32_t)(mask >> 32));
+			dev->bars[idx + 1].flags = PCI_BAR_UPPER;
+		}
+	}
+	return 0;
+}
+
+int pci_add_capability(struct pci_device *dev, uint8_t id, uint8_t len, struct error *err)
+{
+	uint32_t off = ALIGN_UP((uint32_t)dev->cap_next_free, 4u);
+	if (len < 2 || off + len > PCI_CFG_LEGACY_SIZE)
+		return err_setf(err, "%s: no room for capability 0x%02x (%u bytes) in config space",
+				dev->name, id, len);
+	pci_cfg_set8(dev, off + PCI_CAP_LIST_ID, id);
+	pci_cfg_set8(dev, off + PCI_CAP_LIST_NEXT, 0);
+	if (dev->cap_last)
+		pci_cfg_set8(dev, dev->cap_last + PCI_CAP_LIST_NEXT, (uint8_t)off);
+	else
+		pci_cfg_set8(dev, PCI_CAPABILITY_LIST, (uint8_t)off);
+	dev->cap_last = (uint8_t)off;
+	dev->cap_next_free = (uint8_t)MIN(off + len, 0xFFu);
+	pci_cfg_set16(dev, PCI_STATUS, pci_cfg_get16(dev, PCI_STATUS) | PCI_STATUS_CAP_LIST);
+	return (int)off;
+}
+
+int pci_add_ext_capability(struct pci_device *dev, uint16_t id, uint8_t version, uint16_t len,
+			   struct error *err)
+{
+	if (!dev->express)
+		return err_setf(err, "%s: extended capability 0x%04x needs a PCIe capability first",
+				dev->name, id);
+	uint32_t off = ALIGN_UP((uint32_t)dev->ext_cap_next_free, 4u);
+	if (len < 4 || off + len > PCI_CFG_SIZE)
+		return err_setf(err, "%s: no room for extended capability 0x%04x", dev->name, id);
+	pci_cfg_set32(dev, off, (uint32_t)id | ((uint32_t)(version & 0xF) << 16));
+	if (dev->ext_cap_last) {
+		uint32_t h = pci_cfg_get32(dev, dev->ext_cap_last);
+		pci_cfg_set32(dev, dev->ext_cap_last, (h & 0x000FFFFFu) | (off << 20));
+	}
+	dev->ext_cap_last = (uint16_t)off;
+	dev->ext_cap_next_free = (uint16_t)(off + len);
+	return (int)off;
+}
+
+int pci_add_pcie_capability(struct pci_device *dev, uint8_t port_type, struct error *err)
+{
+	int off = pci_add_capability(dev, PCI_CAP_ID_EXP, 0x3C, err);
+	if (off < 0)
+		return -1;
+	uint32_t o = (uint32_t)off;
+	pci_cfg_set16(dev, o + PCI_EXP_FLAGS, 2 | (uint16_t)((port_type & 0xF) << 4));
+	pci_cfg_set32(dev, o + PCI_EXP_DEVCAP, PCI_EXP_DEVCAP_RBER); /* MPS 128 */
+	/* Relaxed ordering + no snoop enabled, MRRS 512. */
+	pci_cfg_set16(dev, o + PCI_EXP_DEVCTL, 0x2810);
+	pci_cfg_set_wmask16(dev, o + PCI_EXP_DEVCTL, 0x7FFF);
+	pci_cfg_set_w1cmask16(dev, o + PCI_EXP_DEVSTA, 0x000F);
+	if (port_type != PCI_EXP_TYPE_RC_END) {
+		pci_cfg_set32(dev, o + PCI_EXP_LNKCAP, 0x11); /* 2.5 GT/s x1 */
+		pci_cfg_set16(dev, o + PCI_EXP_LNKSTA, 0x11);
+		pci_cfg_set_wmask16(dev, o + PCI_EXP_LNKCTL, 0x0003 | 0x0040 | 0x0080);
+	}
+	dev->express = true;
+	return off;
+}
+
+/* ---- BAR mapping --------------------------------------------------------- */
+
+static bool bar_is_io(const struct pci_bar *b)
+{
+	return b->flags & PCI_BAR_IO;
+}
+
+static uint64_t bar_reg_addr(const struct pci_device *dev, unsigned idx)
+{
+	const struct pci_bar *b = &dev->bars[idx];
+	uint32_t reg = PCI_BASE_ADDRESS_0 + 4 * idx;
+	uint32_t lo = pci_cfg_get32(dev, reg);
+	if (bar_is_io(b))
+		return lo & ~3u;
+	uint64_t a = lo & ~0xFu;
+	if (b->flags & PCI_BAR_MEM64)
+		a |= (uint64_t)pci_cfg_get32(dev, reg + 4) << 32;
+	return a;
+}
+
+static uint64_t phys_limit(const struct vm *vm)
+{
+	unsigned bits = vm ? vm->phys_bits : 0;
+	if (bits < 36 || bits > 52)
+		bits = 52;
+	return 1ULL << bits;
+}
+
+/* Where the BAR should be decoded now, or PCI_BAR_UNMAPPED. */
+static uint64_t bar_target(const struct pci_device *dev, unsigned idx)
+{
+	const struct pci_bar *b = &dev->bars[idx];
+	uint16_t cmd = pci_cfg_get16(dev, PCI_COMMAND);
+	uint64_t limit;
+	if (bar_is_io(b)) {
+		if (!(cmd & PCI_COMMAND_IO))
+			return PCI_BAR_UNMAPPED;
+		limit = PCI_PORT_LIMIT;
+	} else {
+		if (!(cmd & PCI_COMMAND_MEMORY))
+			return PCI_BAR_UNMAPPED;
+		limit = (b->flags & PCI_BAR_MEM64) ? phys_limit(dev->vm) : LAYOUT_4GIB;
+	}
+	uint64_t a = bar_reg_addr(dev, idx);
+	/* 0 is "unassigned"; an all-ones sizing pattern wraps or crosses the limit. */
+	if (a == 0 || a + b->size < a || a + b->size > limit)
+		return PCI_BAR_UNMAPPED;
+	/* IOAPIC, LAPIC/MSI window, KVM's TSS and identity map, flash: never a BAR. */
+	if (!bar_is_io(b) && a < LAYOUT_4GIB && a + b->size > LAYOUT_IOAPIC_BASE)
+		return PCI_BAR_UNMAPPED;
+	if (!bar_is_io(b) && dev->vm) {
+		const struct gmem *m = &dev->vm->mem;
+		for (unsigned i = 0; i < m->nr_regions; i++) {
+			const struct gmem_region *r = &m->regions[i];
+			if (a < r->gpa + r->size && r->gpa < a + b->size)
+				return PCI_BAR_UNMAPPED; /* over guest RAM */
+		}
+	}
+	return a;
+}
+
+static void pci_bar_read(void *opaque, uint64_t off, void *data, uint32_t len);
+static void pci_bar_write(void *opaque, uint64_t off, const void *data, uint32_t len);
+static const struct bus_ops pci_bar_bus_ops = { .read = pci_bar_read, .write = pci_bar_write };
+
+static struct bus *bar_bus(struct pci_device *dev, const struct pci_bar *b)
+{
+	return bar_is_io(b) ? &dev->vm->pio : &dev->vm->mmio;
+}
+
+static void bar_unmap(struct pci_device *dev, unsigned idx)
+{
+	struct pci_bar *b = &dev->bars[idx];
+	if (b->mapped_addr == PCI_BAR_UNMAPPED)
+		return;
+	uint64_t old = b->mapped_addr;
+	b->mapped_addr = PCI_BAR_UNMAPPED;
+	if (dev->ops && dev->ops->bar_unmap)
+		dev->ops->bar_unmap(dev, idx, old);
+	bus_unregister(bar_bus(dev, b), old, b);
+	log_debug("%s: BAR%u unmapped from 0x%llx", dev->name, idx, (unsigned long long)old);
+}
+
+static int bar_map(struct pci_device *dev, unsigned idx, uint64_t addr, struct error *err)
+{
+	struct pci_bar *b = &dev->bars[idx];
+	struct bus *bus = bar_bus(dev, b);
+	if (bus_register(bus, addr, b->size, &pci_bar_bus_ops, b, dev->name, err) < 0)
+		return -1;
+	if (dev->ops && dev->ops->bar_map && dev->ops->bar_map(dev, idx, addr, err) < 0) {
+		bus_unregister(bus, addr, b);
+		return -1;
+	}
+	b->mapped_addr = addr;
+	log_debug("%s: BAR%u mapped at 0x%llx (%llu bytes)", dev->name, idx,
+		  (unsigned long long)addr, (unsigned long long)b->size);
+	return 0;
+}
+
+/*
+ * Bring every BAR's mapping in line with the command register and the BAR
+ * registers. Guest-driven: a refused mapping is logged and the BAR stays
+ * unmapped (retried on the next BAR/command write). With strict (device
+ * creation), a refusal is an error.
+ */
+static int pci_update_mappings(struct pci_device *dev, bool strict, struct error *err)
+{
+	uint64_t target[PCI_NUM_BARS];
+	if (!dev->bus)
+		return 0;
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		target[i] = dev->bars[i].size ? bar_target(dev, i) : PCI_BAR_UNMAPPED;
+		if (dev->bars[i].mapped_addr != target[i])
+			bar_unmap(dev, i);
+	}
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		if (target[i] == PCI_BAR_UNMAPPED || dev->bars[i].mapped_addr == target[i])
+			continue;
+		struct error e;
+		if (bar_map(dev, i, target[i], &e) < 0) {
+			if (strict)
+				return err_setf(err, "%s", e.msg);
+			log_debug("%s: guest placed BAR%u at 0x%llx, not mapped: %s", dev->name, i,
+				  (unsigned long long)target[i], e.msg);
+		}
+	}
+	return 0;
+}
+
+uint64_t pci_bar_addr(struct pci_device *dev, unsigned idx)
+{
+	if (idx >= PCI_NUM_BARS)
+		return PCI_BAR_UNMAPPED;
+	pthread_mutex_lock(&dev->lock);
+	uint64_t a = dev->bars[idx].mapped_addr;
+	pthread_mutex_unlock(&dev->lock);
+	return a;
+}
+
+/* ---- MSI-X ----------------------------------------------------------------- */
+
+static bool msix_masked(const struct pci_msix *m, unsigned i)
+{
+	return !m->enabled || m->fmask || (m->v[i].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+}
+
+static bool vm_has_kvm(const struct pci_msix *m)
+{
+	return m->dev->vm && m->dev->vm->vm_fd >= 0;
+}
+
+/* Program the GSI route and irqfd for an unmasked vector (msix->lock held). */
+static void msix_vector_arm(struct pci_msix *m, unsigned i)
+{
+	struct pci_msix_vector *v = &m->v[i];
+	if (!vm_has_kvm(m) || v->direct)
+		return;
+	struct vm *vm = m->dev->vm;
+	uint64_t addr = ((uint64_t)v->addr_hi << 32) | v->addr_lo;
+	struct error e;
+	if (v->gsi < 0) {
+		int gsi = vm_msi_route_add(vm, addr, v->data, &e);
+		if (gsi < 0)
+			goto fail;
+		v->gsi = gsi;
+		v->route_stale = false;
+	} else if (v->route_stale) {
+		if (vm_msi_route_update(vm, (uint32_t)v->gsi, addr, v->data, &e) < 0)
+			goto fail;
+		v->route_stale = false;
+	}
+	if (!v->irqfd) {
+		if (vm_irqfd(vm, (uint32_t)v->gsi, v->efd, -1, true, &e) < 0)
+			goto fail;
+		v->irqfd = true;
+	}
+	return;
+fail:
+	/* Still deliver, just slower: inject each message with KVM_SIGNAL_MSI. */
+	log_warn("%s: MSI-X vector %u: %s; falling back to direct MSI injection",
+		 m->dev->name, i, e.msg);
+	v->direct = true;
+}
+
+static void msix_deliver(struct pci_msix *m, unsigned i)
+{
+	struct pci_msix_vector *v = &m->v[i];
+	m->stats_delivered++;
+	if (v->direct && vm_has_kvm(m)) {
+		uint64_t addr = ((uint64_t)v->addr_hi << 32) | v->addr_lo;
+		vm_signal_msi(m->dev->vm, addr, v->data);
+		return;
+	}
+	uint64_t one = 1;
+	if (write(v->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_debug("%s: MSI-X vector %u eventfd: %s", m->dev->name, i, strerror(errno));
+}
+
+static void msix_pba_set(struct pci_msix *m, unsigned i, bool on)
+{
+	if (on)
+		m->pba[i / 64] |= 1ULL << (i % 64);
+	else
+		m->pba[i / 64] &= ~(1ULL << (i % 64));
+}
+
+static bool msix_pba_get(const struct pci_msix *m, unsigned i)
+{
+	return m->pba[i / 64] & (1ULL << (i % 64));
+}
+
+/* The vector went from masked to unmasked (msix->lock held). */
+static void msix_vector_unmasked(struct pci_msix *m, unsigned i)
+{
+	msix_vector_arm(m, i);
+	if (msix_pba_get(m, i)) {
+		msix_pba_set(m, i, false);
+		msix_deliver(m, i);
+	}
+}
+
+/* Message control was written (dev->lock held). */
+static void msix_control_written(struct pci_msix *m)
+{
+	uint16_t ctl = pci_cfg_get16(m->dev, m->cap + PCI_MSIX_FLAGS);
+	pthread_mutex_lock(&m->lock);
+	bool was_off = !m->enabled || m->fmask;
+	m->enabled = ctl & PCI_MSIX_FLAGS_ENABLE;
+	m->fmask = ctl & PCI_MSIX_FLAGS_MASKALL;
+	if (was_off && m->enabled && !m->fmask) {
+		for (unsigned i = 0; i < m->nr; i++)
+			if (!msix_masked(m, i))
+				msix_vector_unmasked(m, i);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void msix_table_write32(struct pci_msix *m, unsigned i, unsigned field, uint32_t val)
+{
+	struct pci_msix_vector *v = &m->v[i];
+	bool was = msix_masked(m, i);
+	switch (field) {
+	case 0: v->addr_lo = val & ~3u; v->route_stale = true; break;
+	case 1: v->addr_hi = val; v->route_stale = true; break;
+	case 2: v->data = val; v->route_stale = true; break;
+	default: v->ctrl = val & PCI_MSIX_ENTRY_CTRL_MASKBIT; break;
+	}
+	bool now = msix_masked(m, i);
+	if (was && !now)
+		msix_vector_unmasked(m, i);
+	else if (!now && field != 3 && v->gsi >= 0)
+		msix_vector_arm(m, i); /* changed while live: update the route now */
+}
+
+/* Accesses to the table/PBA inside the BAR; returns true when handled. */
+static bool msix_bar_access(struct pci_msix *m, unsigned bar, uint64_t off, void *data,
+			    uint32_t len, bool is_write)
+{
+	if (bar != m->bar)
+		return false;
+	uint64_t tsize = (uint64_t)m->nr * PCI_MSIX_ENTRY_SIZE;
+	uint64_t psize = ALIGN_UP((uint64_t)m->nr, 64u) / 8;
+	bool in_table = off >= m->table_off && off - m->table_off < tsize;
+	bool in_pba = off >= m->pba_off && off - m->pba_off < psize;
+	if (!in_table && !in_pba)
+		return false;
+	/* Only aligned dword/qword accesses are defined; the rest read ~0. */
+	uint64_t rel = in_table ? off - m->table_off : off - m->pba_off;
+	uint64_t size = in_table ? tsize : psize;
+	if ((len != 4 && len != 8) || (rel & (len - 1)) || rel + len > size) {
+		if (!is_write)
+			memset(data, 0xff, len);
+		return true;
+	}
+	pthread_mutex_lock(&m->lock);
+	if (in_pba) {
+		if (!is_write) {
+			uint64_t q = m->pba[rel / 8];
+			val_to_data(data, len, len == 8 ? q : (uint32_t)(q >> (8 * (rel % 8))));
+		}
+	} else {
+		for (uint32_t done = 0; done < len; done += 4) {
+			uint64_t r = rel + done;
+			unsigned i = (unsigned)(r / PCI_MSIX_ENTRY_SIZE), field = (unsigned)(r % 16) / 4;
+			struct pci_msix_vector *v = &m->v[i];
+			if (is_write) {
+				msix_table_write32(m, i, field,
+						   (uint32_t)data_to_val((const uint8_t *)data + done, 4));
+			} else {
+				uint32_t words[4] = { v->addr_lo, v->addr_hi, v->data, v->ctrl };
+				val_to_data((uint8_t *)data + done, 4, words[field]);
+			}
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return true;
+}
+
+static void msix_reset(struct pci_msix *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->enabled = m->fmask = false;
+	for (unsigned i = 0; i < m->nr; i++) {
+		struct pci_msix_vector *v = &m->v[i];
+		v->addr_lo = v->addr_hi = v->data = 0;
+		v->ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		v->route_stale = true;
+	}
+	memset(m->pba, 0, ALIGN_UP((size_t)m->nr, 64u) / 8);
+	/* Drain eventfds so nothing stale is counted by a test or a late irqfd. */
+	for (unsigned i = 0; i < m->nr; i++) {
+		uint64_t c;
+		if (read(m->v[i].efd, &c, sizeof(c)) < 0 && errno != EAGAIN)
+			log_debug("%s: MSI-X drain: %s", m->dev->name, strerror(errno));
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+int pci_msix_init(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsigned bar,
+		  uint32_t table_off, uint32_t pba_off, struct error *err)
+{
+	memset(m, 0, sizeof(*m));
+	m->dev = dev;
+	if (nr == 0 || nr > 2048)
+		return err_setf(err, "%s: MSI-X vector count %u must be 1..2048", dev->name, nr);
+	if (bar >= PCI_NUM_BARS || !dev->bars[bar].size || bar_is_io(&dev->bars[bar]))
+		return err_setf(err, "%s: MSI-X BAR%u is not a memory BAR", dev->name, bar);
+	uint64_t tsize = (uint64_t)nr * PCI_MSIX_ENTRY_SIZE;
+	uint64_t psize = ALIGN_UP((uint64_t)nr, 64u) / 8;
+	uint64_t bsize = dev->bars[bar].size;
+	if ((table_off | pba_off) & 7 || table_off > bsize || tsize > bsize - table_off ||
+	    pba_off > bsize || psize > bsize - pba_off ||
+	    (table_off < pba_off + psize && pba_off < table_off + tsize))
+		return err_setf(err, "%s: MSI-X table/PBA do not fit BAR%u", dev->name, bar);
+	if (dev->msix)
+		return err_setf(err, "%s: MSI-X is already set up", dev->name);
+
+	m->nr = nr;
+	m->bar = bar;
+	m->table_off = table_off;
+	m->pba_off = pba_off;
+	pthread_mutex_init(&m->lock, NULL);
+	m->v = calloc(nr, sizeof(*m->v));
+	m->pba = calloc(psize / 8, sizeof(uint64_t));
+	if (!m->v || !m->pba) {
+		pci_msix_destroy(m);
+		return err_setf(err, "out of memory");
+	}
+	for (unsigned i = 0; i < nr; i++)
+		m->v[i].efd = -1;
+	for (unsigned i = 0; i < nr; i++) {
+		m->v[i].gsi = -1;
+		m->v[i].ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		m->v[i].efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (m->v[i].efd < 0) {
+			int e = errno;
+			pci_msix_destroy(m);
+			return err_setf(err, "%s: cannot create MSI-X eventfd: %s", dev->name, strerror(e));
+		}
+	}
+	int cap = pci_add_capability(dev, PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF, err);
+	if (cap < 0) {
+		pci_msix_destroy(m);
+		return -1;
+	}
+	m->cap = (uint8_t)cap;
+	pci_cfg_set16(dev, (uint32_t)cap + PCI_MSIX_FLAGS, (uint16_t)(nr - 1));
+	pci_cfg_set_wmask16(dev, (uint32_t)cap + PCI_MSIX_FLAGS,
+			    PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	pci_cfg_set32(dev, (uint32_t)cap + PCI_MSIX_TABLE, table_off | bar);
+	pci_cfg_set32(dev, (uint32_t)cap + PCI_MSIX_PBA, pba_off | bar);
+	dev->msix = m;
+	return 0;
+}
+
+void pci_msix_destroy(struct pci_msix *m)
+{
+	if (m->dev && m->dev->msix == m)
+		m->dev->msix = NULL;
+	for (unsigned i = 0; m->v && i < m->nr; i++) {
+		struct pci_msix_vector *v = &m->v[i];
+		if (v->irqfd && vm_has_kvm(m))
+			vm_irqfd(m->dev->vm, (uint32_t)v->gsi, v->efd, -1, false, NULL);
+		if (v->efd >= 0)
+			close(v->efd);
+	}
+	if (m->v || m->pba)
+		pthread_mutex_destroy(&m->lock);
+	free(m->v);
+	free(m->pba);
+	m->v = NULL;
+	m->pba = NULL;
+	m->nr = 0;
+}
+
+void pci_msix_notify(struct pci_device *dev, unsigned vector)
+{
+	struct pci_msix *m = dev->msix;
+	if (!m || vector >= m->nr)
+		return;
+	pthread_mutex_lock(&m->lock);
+	if (msix_masked(m, vector)) {
+		msix_pba_set(m, vector, true);
+		m->stats_pended++;
+	} else {
+		msix_deliver(m, vector);
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+bool pci_msix_enabled(struct pci_device *dev)
+{
+	struct pci_msix *m = dev->msix;
+	if (!m)
+		return false;
+	pthread_mutex_lock(&m->lock);
+	bool en = m->enabled;
+	pthread_mutex_unlock(&m->lock);
+	return en;
+}
+
+int pci_msix_vector_fd(struct pci_device *dev, unsigned vector)
+{
+	struct pci_msix *m = dev->msix;
+	return m && vector < m->nr ? m->v[vector].efd : -1;
+}
+
+/* ---- BAR access trampoline ------------------------------------------------- */
+
+static void pci_bar_read(void *opaque, uint64_t off, void *data, uint32_t len)
+{
+	struct pci_bar *b = opaque;
+	struct pci_device *dev = b->dev;
+	if (dev->msix && msix_bar_access(dev->msix, b->idx, off, data, len, false))
+		return;
+	if (b->ops && b->ops->read)
+		b->ops->read(b->opaque, off, data, len);
+	else
+		memset(data, 0xff, len);
+}
+
+static void pci_bar_write(void *opaque, uint64_t off, const void *data, uint32_t len)
+{
+	struct pci_bar *b = opaque;
+	struct pci_device *dev = b->dev;
+	if (dev->msix && msix_bar_access(dev->msix, b->idx, off, (void *)data, len, true))
+		return;
+	if (b->ops && b->ops->write)
+		b->ops->write(b->opaque, off, data, len);
+}
+
+/* ---- config space access ----------------------------------------------------- */
+
+static uint32_t cfg_space_size(const struct pci_device *dev)
+{
+	return dev->express ? PCI_CFG_SIZE : PCI_CFG_LEGACY_SIZE;
+}
+
+static bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static uint32_t dev_cfg_read(struct pci_device *dev, uint32_t off, uint32_t len)
+{
+	if (off >= cfg_space_size(dev))
+		return ones(len);
+	uint32_t v = cfg_get(dev->cfg, off, len);
+	if (dev->ops && dev->ops->cfg_read)
+		dev->ops->cfg_read(dev, off, len, &v);
+	return v & ones(len);
+}
+
+static void dev_cfg_write(struct pci_device *dev, uint32_t off, uint32_t len, uint32_t val)
+{
+	if (off >= cfg_space_size(dev))
+		return;
+	if (dev->ops && dev->ops->cfg_write && dev->ops->cfg_write(dev, off, len, val))
+		return;
+	for (uint32_t i = 0; i < len; i++) {
+		uint8_t b = (uint8_t)(val >> (8 * i));
+		uint32_t o = off + i;
+		uint8_t wm = dev->wmask[o], w1c = dev->w1cmask[o];
+		dev->cfg[o] = (uint8_t)(((dev->cfg[o] & ~wm) | (b & wm)) & ~(b & w1c));
+	}
+	if (overlaps(off, len, PCI_COMMAND, 2) || overlaps(off, len, PCI_BASE_ADDRESS_0, 24))
+		pci_update_mappings(dev, false, NULL);
+	if (dev->msix && overlaps(off, len, dev->msix->cap + PCI_MSIX_FLAGS, 2))
+		msix_control_written(dev->msix);
+}
+
+struct pci_device *pci_bus_find(struct pci_bus *bus, unsigned slot, unsigned func)
+{
+	if (slot >= PCI_MAX_SLOTS || func >= PCI_MAX_FUNCS)
+		return NULL;
+	return bus->devs[slot][func];
+}
+
+static bool cfg_access_ok(uint32_t off, uint32_t len)
+{
+	return (len == 1 || len == 2 || len == 4) && off < PCI_CFG_SIZE && (off & 3) + len <= 4;
+}
+
+uint32_t pci_bus_cfg_read(struct pci_bus *bus, unsigned busnr, unsigned devfn, uint32_t off,
+			  uint32_t len)
+{
+	if (!cfg_access_ok(off, len) || busnr != 0)
+		return ones(len);
+	struct pci_device *dev = pci_bus_find(bus, (devfn >> 3) & 31, devfn & 7);
+	if (!dev)
+		return ones(len);
+	pthread_mutex_lock(&dev->lock);
+	uint32_t v = dev_cfg_read(dev, off, len);
+	pthread_mutex_unlock(&dev->lock);
+	return v;
+}
+
+void pci_bus_cfg_write(struct pci_bus *bus, unsigned busnr, unsigned devfn, uint32_t off,
+		       uint32_t len, uint32_t val)
+{
+	if (!cfg_access_ok(off, len) || busnr != 0)
+		return;
+	struct pci_device *dev = pci_bus_find(bus, (devfn >> 3) & 31, devfn & 7);
+	if (!dev)
+		return;
+	pthread_mutex_lock(&dev->lock);
+	dev_cfg_write(dev, off, len, val & ones(len));
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* ---- 0xCF8 / 0xCFC and ECAM ---------------------------------------------------- */
+
+static bool chained_covers(const struct pci_bus *bus, uint64_t port, uint32_t len)
+{
+	return bus->has_chained && port >= bus->chained.base &&
+	       port - bus->chained.base + len <= bus->chained.len;
+}
+
+static void cf8_read(void *opaque, uint64_t off, void *data, uint32_t len)
+{
+	struct pci_bus *bus = opaque;
+	if (off == 0 && len == 4) {
+		val_to_data(data, 4, atomic_load(&bus->cf8));
+		return;
+	}
+	uint64_t port = 0xCF8 + off;
+	if (chained_covers(bus, port, len) && bus->chained.ops->read)
+		bus->chained.ops->read(bus->chained.opaque, port - bus->chained.base, data, len);
+	else
+		memset(data, 0xff, len);
+}
+
+static void cf8_write(void *opaque, uint64_t off, const void *data, uint32_t len)
+{
+	struct pci_bus *bus = opaque;
+	if (off == 0 && len == 4) {
+		atomic_store(&bus->cf8, (uint32_t)data_to_val(data, 4) & CF8_WMASK);
+		return;
+	}
+	uint64_t port = 0xCF8 + off;
+	if (chained_covers(bus, port, len) && bus->chained.ops->write)
+		bus->chained.ops->write(bus->chained.opaque, port - bus->chained.base, data, len);
+}
+
+static bool cf8_decode(struct pci_bus *bus, uint64_t off, unsigned *busnr, unsigned *devfn,
+		       uint32_t *reg)
+{
+	uint32_t a = atomic_load(&bus->cf8);
+	if (!(a & CF8_ENABLE))
+		return false;
+	*busnr = (a >> 16) & 0xFF;
+	*devfn = (a >> 8) & 0xFF;
+	*reg = (a & 0xFC) | ((a >> 16) & 0xF00) | (uint32_t)(off & 3);
+	return true;
+}
+
+static void cfc_read(void *opaque, uint64_t off, void *data, uint32_t len)
+{
+	unsigned busnr, devfn;
+	uint32_t reg;
+	if (!cf8_decode(opaque, off, &busnr, &devfn, &reg) || len > 4) {
+		memset(data, 0xff, len);
+		return;
+	}
+	val_to_data(data, len, pci_bus_cfg_read(opaque, busnr, devfn, reg, len));
+}
+
+static void cfc_write(void *opaque, uint64_t off, const void *data, uint32_t len)
+{
+	unsigned busnr, devfn;
+	uint32_t reg;
+	if (!cf8_decode(opaque, off, &busnr, &devfn, &reg) || len > 4)
+		return;
+	pci_bus_cfg_write(opaque, busnr, devfn, reg, len, (uint32_t)data_to_val(data, len));
+}
+
+static void ecam_read(void *opaque, uint64_t off, void *data, uint32_t len)
+{
+	if (len > 4) {
+		memset(data, 0xff, len);
+		return;
+	}
+	val_to_data(data, len, pci_bus_cfg_read(opaque, (unsigned)(off >> 20), (off >> 12) & 0xFF,
+						 off & 0xFFF, len));
+}
+
+static void ecam_write(void *opaque, uint64_t off, const void *data, uint32_t len)
+{
+	if (len > 4)
+		return;
+	pci_bus_cfg_write(opaque, (unsigned)(off >> 20), (off >> 12) & 0xFF, off & 0xFFF, len,
+			  (uint32_t)data_to_val(data, len));
+}
+
+static const struct bus_ops cf8_ops = { .read = cf8_read, .write = cf8_write };
+static const struct bus_ops cfc_ops = { .read = cfc_read, .write = cfc_write };
+static const struct bus_ops ecam_ops = { .read = ecam_read, .write = ecam_write };
+
+/*
+ * q35 puts the reset control register at 0xCF9, inside the 32-bit CONFIG_ADDRESS
+ * register. If the platform claimed it already, take its range over and forward
+ * byte accesses, so both keep working.
+ */
+static int claim_cf8(struct pci_bus *bus, struct error *err)
+{
+	struct bus *pio = &bus->vm->pio;
+	bool found = false;
+	pthread_rwlock_rdlock(&pio->lock);
+	for (unsigned i = 0; i < pio->nr; i++) {
+		const struct bus_range *r = &pio->ranges[i];
+		if (r->base < 0xCFC && 0xCF8 < r->base + r->len) {
+			if (found || r->base < 0xCF9 || r->base + r->len > 0xCFC) {
+				pthread_rwlock_unlock(&pio->lock);
+				return err_setf(err, "PCI host bridge: ports 0xCF8-0xCFB are already taken by %s",
+						r->name);
+			}
+			bus->chained = *r;
+			found = true;
+		}
+	}
+	pthread_rwlock_unlock(&pio->lock);
+	if (found) {
+		bus_unregister(pio, bus->chained.base, bus->chained.opaque);
+		bus->has_chained = true;
+	}
+	if (bus_register(pio, 0xCF8, 4, &cf8_ops, bus, "pci-cf8", err) < 0) {
+		if (found) {
+			bus_register(pio, bus->chained.base, bus->chained.len, bus->chained.ops,
+				     bus->chained.opaque, bus->chained.name, NULL);
+			bus->has_chained = false;
+		}
+		return -1;
+	}
+	bus->pio_cf8 = true;
+	return 0;
+}
+
+/* ---- window allocator ------------------------------------------------------ */
+
+static int win_alloc(struct pci_window *w, uint64_t size, uint64_t align, uint64_t *out)
+{
+	if (w->end <= w->base || size > w->end - w->base)
+		return -1;
+	uint64_t cand = ALIGN_UP(w->base, align);
+	unsigned at = 0;
+	for (; at < w->nr; at++) {
+		const struct pci_alloc *r = &w->used[at];
+		if (r->base + r->len <= cand)
+			continue;
+		if (cand + size <= r->base)
+			break;
+		cand = ALIGN_UP(r->base + r->len, align);
+	}
+	if (cand < w->base || cand > w->end || size > w->end - cand)
+		return -1;
+	if (w->nr == w->cap) {
+		unsigned cap = w->cap ? w->cap * 2 : 16;
+		struct pci_alloc *n = realloc(w->used, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		w->used = n;
+		w->cap = cap;
+	}
+	memmove(&w->used[at + 1], &w->used[at], (w->nr - at) * sizeof(*w->used));
+	w->used[at] = (struct pci_alloc){ cand, size };
+	w->nr++;
+	*out = cand;
+	return 0;
+}
+
+static void win_free(struct pci_window *w, uint64_t base)
+{
+	for (unsigned i = 0; i < w->nr; i++) {
+		if (w->used[i].base == base) {
+			memmove(&w->used[i], &w->used[i + 1], (w->nr - i - 1) * sizeof(*w->used));
+			w->nr--;
+			return;
+		}
+	}
+}
+
+static struct pci_window *win_of(struct pci_bus *bus, uint64_t addr)
+{
+	for (unsigned i = 0; i < WIN_COUNT; i++)
+		if (addr >= bus->win[i].base && addr < bus->win[i].end)
+			return &bus->win[i];
+	return NULL;
+}
+
+/* Assign firmware addresses to all BARs (bus->lock held). */
+static int assign_bars(struct pci_bus *bus, struct pci_device *dev, struct error *err)
+{
+	/* Largest first keeps natural alignment from wasting the window. */
+	unsigned order[PCI_NUM_BARS], n = 0;
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (dev->bars[i].size)
+			order[n++] = i;
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && dev->bars[order[j]].size > dev->bars[order[j - 1]].size; j--) {
+			unsigned t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	uint16_t cmd = 0;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = order[k];
+		struct pci_bar *b = &dev->bars[i];
+		uint64_t addr = 0;
+		int rc;
+		if (bar_is_io(b)) {
+			rc = win_alloc(&bus->win[WIN_IO], b->size, b->size, &addr);
+			cmd |= PCI_COMMAND_IO;
+		} else {
+			uint64_t align = MAX(b->size, 4 * KiB);
+			bool high = (b->flags & PCI_BAR_MEM64) && (b->flags & PCI_BAR_PREFETCH);
+			rc = win_alloc(&bus->win[high ? WIN_MMIO64 : WIN_MMIO32], b->size, align, &addr);
+			if (rc < 0 && !high && (b->flags & PCI_BAR_MEM64))
+				rc = win_alloc(&bus->win[WIN_MMIO64], b->size, align, &addr);
+			cmd |= PCI_COMMAND_MEMORY;
+		}
+		if (rc < 0) {
+			for (unsigned j = 0; j < k; j++) {
+				uint64_t a = bar_reg_addr(dev, order[j]);
+				struct pci_window *w = win_of(bus, a);
+				if (w)
+					win_free(w, a);
+			}
+			const struct pci_window *w64 = &bus->win[WIN_MMIO64];
+			return err_setf(err,
+				"%s: no room for BAR%u (%llu MiB) in the PCI %s window "
+				"(64-bit window is %llu GiB at 0x%llx; a CPU with more physical address bits "
+				"or less guest RAM leaves more room)",
+				dev->name, i, (unsigned long long)MAX(b->size / MiB, 1ULL),
+				bar_is_io(b) ? "I/O" : "memory",
+				(unsigned long long)((w64->end - w64->base) / GiB),
+				(unsigned long long)w64->base);
+		}
+		uint32_t reg = PCI_BASE_ADDRESS_0 + 4 * i;
+		uint32_t lowflags = pci_cfg_get32(dev, reg) & (bar_is_io(b) ? 3u : 0xFu);
+		pci_cfg_set32(dev, reg, (uint32_t)addr | lowflags);
+		if (b->flags & PCI_BAR_MEM64)
+			pci_cfg_set32(dev, reg + 4, (uint32_t)(addr >> 32));
+	}
+	pci_cfg_set16(dev, PCI_COMMAND, pci_cfg_get16(dev, PCI_COMMAND) | cmd);
+	return 0;
+}
+
+static void free_bars(struct pci_bus *bus, struct pci_device *dev)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		if (!dev->bars[i].size)
+			continue;
+		/* The firmware assignment lives in the reset image. */
+		uint32_t reg = PCI_BASE_ADDRESS_0 + 4 * i;
+		uint64_t a = cfg_get(dev->cfg_reset, reg, 4) & (bar_is_io(&dev->bars[i]) ? ~3u : ~0xFu);
+		if (dev->bars[i].flags & PCI_BAR_MEM64)
+			a |= (uint64_t)cfg_get(dev->cfg_reset, reg + 4, 4) << 32;
+		struct pci_window *w = win_of(bus, a);
+		if (w)
+			win_free(w, a);
+	}
+}
+
+static void update_multifunction(struct pci_bus *bus, unsigned slot)
+{
+	unsigned n = 0;
+	for (unsigned f = 0; f < PCI_MAX_FUNCS; f++)
+		n += bus->devs[slot][f] != NULL;
+	for (unsigned f = 0; f < PCI_MAX_FUNCS; f++) {
+		struct pci_device *d = bus->devs[slot][f];
+		if (!d)
+			continue;
+		pthread_mutex_lock(&d->lock);
+		uint8_t h = pci_cfg_get8(d, PCI_HEADER_TYPE) & PCI_HEADER_TYPE_MASK;
+		if (n > 1)
+			h |= 0x80;
+		pci_cfg_set8(d, PCI_HEADER_TYPE, h);
+		d->cfg_reset[PCI_HEADER_TYPE] = h;
+		pthread_mutex_unlock(&d->lock);
+	}
+}
+
+int pci_device_register(struct pci_bus *bus, struct pci_device *dev, int slot, int func,
+			struct error *err)
+{
+	if (dev->bus)
+		return err_setf(err, "%s: PCI device registered twice", dev->name);
+	if (func < 0 || func >= PCI_MAX_FUNCS || slot >= PCI_MAX_SLOTS || (slot < 0 && func != 0))
+		return err_setf(err, "%s: bad PCI address %d.%d", dev->name, slot, func);
+	pthread_mutex_lock(&bus->lock);
+	if (slot < 0) {
+		for (int s = 1; s < PCI_MAX_SLOTS && slot < 0; s++) {
+			bool empty = true;
+			for (unsigned f = 0; f < PCI_MAX_FUNCS; f++)
+				empty &= bus->devs[s][f] == NULL;
+			if (empty)
+				slot = s;
+		}
+		if (slot < 0) {
+			pthread_mutex_unlock(&bus->lock);
+			return err_setf(err, "%s: all 31 PCI slots are in use", dev->name);
+		}
+	}
+	if (bus->devs[slot][func]) {
+		pthread_mutex_unlock(&bus->lock);
+		return err_setf(err, "%s: PCI address 00:%02x.%d is taken by %s", dev->name, slot, func,
+				bus->devs[slot][func]->name);
+	}
+	if (assign_bars(bus, dev, err) < 0) {
+		pthread_mutex_unlock(&bus->lock);
+		return -1;
+	}
+	dev->vm = bus->vm;
+	dev->slot = (uint8_t)slot;
+	dev->func = (uint8_t)func;
+	memcpy(dev->cfg_reset, dev->cfg, sizeof(dev->cfg));
+
+	pthread_mutex_lock(&dev->lock);
+	dev->bus = bus;
+	if (pci_update_mappings(dev, true, err) < 0) {
+		for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+			bar_unmap(dev, i);
+		dev->bus = NULL;
+		pthread_mutex_unlock(&dev->lock);
+		free_bars(bus, dev);
+		pthread_mutex_unlock(&bus->lock);
+		return err_prefix(err, "%s at 00:%02x.%d", dev->name, slot, func);
+	}
+	pthread_mutex_unlock(&dev->lock);
+	bus->devs[slot][func] = dev;
+	update_multifunction(bus, (unsigned)slot);
+	pthread_mutex_unlock(&bus->lock);
+	log_debug("pci: 00:%02x.%d %s [%04x:%04x]", slot, func, dev->name,
+		  pci_cfg_get16(dev, PCI_VENDOR_ID), pci_cfg_get16(dev, PCI_DEVICE_ID));
+	return 0;
+}
+
+void pci_device_unregister(struct pci_device *dev)
+{
+	struct pci_bus *bus = dev->bus;
+	if (!bus)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	pthread_mutex_lock(&dev->lock);
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		bar_unmap(dev, i);
+	dev->bus = NULL;
+	pthread_mutex_unlock(&dev->lock);
+	if (bus->devs[dev->slot][dev->func] == dev)
+		bus->devs[dev->slot][dev->func] = NULL;
+	free_bars(bus, dev);
+	update_multifunction(bus, dev->slot);
+	pthread_mutex_unlock(&bus->lock);
+}
+
+void pci_device_reset(struct pci_device *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	memcpy(dev->cfg, dev->cfg_reset, sizeof(dev->cfg));
+	pci_update_mappings(dev, false, NULL);
+	if (dev->msix)
+		msix_reset(dev->msix);
+	if (dev->ops && dev->ops->reset)
+		dev->ops->reset(dev);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/* ---- the bus ------------------------------------------------------------------ */
+
+struct pci_bus *pci_bus_create(struct vm *vm, struct error *err)
+{
+	struct pci_bus *bus = calloc(1, sizeof(*bus));
+	if (!bus) {
+		err_setf(err, "out of memory");
+		return NULL;
+	}
+	bus->vm = vm;
+	pthread_mutex_init(&bus->lock, NULL);
+	bus->win[WIN_IO] = (struct pci_window){ .name = "io", .base = LAYOUT_PORT_PCI_IO_BASE,
+						.end = LAYOUT_PORT_PCI_IO_END };
+	bus->win[WIN_MMIO32] = (struct pci_window){ .name = "mmio32", .base = LAYOUT_MMIO32_BASE,
+						    .end = LAYOUT_MMIO32_END };
+	bus->win[WIN_MMIO64] = (struct pci_window){
+		.name = "mmio64", .base = vm->layout.mmio64_base,
+		.end = vm->layout.mmio64_base + vm->layout.mmio64_size };
+
+	if (claim_cf8(bus, err) < 0)
+		goto fail;
+	if (bus_register(&vm->pio, 0xCFC, 4, &cfc_ops, bus, "pci-cfc", err) < 0)
+		goto fail;
+	bus->pio_cfc = true;
+	if (bus_register(&vm->mmio, LAYOUT_ECAM_BASE, LAYOUT_ECAM_SIZE, &ecam_ops, bus, "pci-ecam",
+			 err) < 0)
+		goto fail;
+	bus->ecam = true;
+
+	pci_device_init(&bus->host, "pci-host-bridge", NULL, bus, PCI_HOST_VENDOR, PCI_HOST_DEVICE,
+			0x060000, 0, 0x1af4, 0x1100);
+	if (pci_device_register(bus, &bus->host, 0, 0, err) < 0)
+		goto fail;
+	vm->pci = bus;
+	return bus;
+fail:
+	pci_bus_destroy(bus);
+	return NULL;
+}
+
+void pci_bus_destroy(struct pci_bus *bus)
+{
+	if (!bus)
+		return;
+	struct vm *vm = bus->vm;
+	pci_device_unregister(&bus->host);
+	if (bus->ecam)
+		bus_unregister(&vm->mmio, LAYOUT_ECAM_BASE, bus);
+	if (bus->pio_cfc)
+		bus_unregister(&vm->pio, 0xCFC, bus);
+	if (bus->pio_cf8) {
+		bus_unregister(&vm->pio, 0xCF8, bus);
+		if (bus->has_chained)
+			bus_register(&vm->pio, bus->chained.base, bus->chained.len, bus->chained.ops,
+				     bus->chained.opaque, bus->chained.name, NULL);
+	}
+	for (unsigned i = 0; i < WIN_COUNT; i++)
+		free(bus->win[i].used);
+	if (vm->pci == bus)
+		vm->pci = NULL;
+	pthread_mutex_destroy(&bus->host.lock);
+	pthread_mutex_destroy(&bus->lock);
+	free(bus);
+}
+
+/* ---- the host bridge device type ------------------------------------------------ */
+
+static void pci_host_destroy(struct vm *vm, void *state)
+{
+	pci_bus_destroy(state);
+}
+
+static int pci_host_init(struct vm *vm, struct error *err)
+{
+	struct pci_bus *bus = pci_bus_create(vm, err);
+	if (!bus)
+		return -1;
+	if (vm_device_add(vm, "pci-host", bus, pci_host_destroy, err) < 0) {
+		pci_bus_destroy(bus);
+		return -1;
+	}
+	return 0;
+}
+
+VMM_DEVICE(pci_host_type) = {
+	.name = "pci-host",
+	.order = VMM_ORDER_BUS,
+	.init = pci_host_init,
+};
