@@ -37,11 +37,16 @@ int vm_irq_routing_init(struct vm *vm, struct error *err)
 				     IRQ_ROUTES_MAX * sizeof(struct kvm_irq_routing_entry));
 	if (!vm->routing)
 		return err_setf(err, "out of memory");
+	/* As on a PC (and in the MADT's interrupt source override): ISA IRQ 0,
+	 * where KVM's PIT fires, reaches the IOAPIC on pin 2; GSI 2 itself is
+	 * the PIC cascade and goes nowhere. */
 	for (uint32_t i = 0; i < 16; i++)
-		irq_route_add_chip(vm->routing, i, i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
-				   i % 8);
+		if (i != 2)
+			irq_route_add_chip(vm->routing, i,
+					   i < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE, i % 8);
 	for (uint32_t i = 0; i < 24; i++)
-		irq_route_add_chip(vm->routing, i, KVM_IRQCHIP_IOAPIC, i);
+		if (i != 2)
+			irq_route_add_chip(vm->routing, i, KVM_IRQCHIP_IOAPIC, i == 0 ? 2 : i);
 	vm->next_msi_gsi = VM_FIRST_MSI_GSI;
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, vm->routing) < 0)
