@@ -70,7 +70,6 @@ int gmem_create(struct gmem *m, const struct layout *l, enum gmem_hugepages huge
 			 (unsigned long long)(m->size / MiB), strerror(errno));
 		goto fail;
 	}
-	madvise(m->base, m->size, MADV_MERGEABLE);
 
 	m->regions[0] = (struct gmem_region){ .gpa = 0, .size = l->low_ram_end,
 					      .host = m->base, .fd_offset = 0 };

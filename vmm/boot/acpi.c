@@ -288,9 +288,11 @@ static unsigned acpi_nr_vcpus(const struct vm *vm)
 
 uint8_t acpi_ioapic_id(unsigned nr_vcpus)
 {
-	/* Right after the LAPIC ids; 8 bits, so wrap to 0 on huge VMs, where
-	 * only x2APIC matters and the namespaces are separate anyway. */
-	return nr_vcpus <= MADT_XAPIC_MAX_ID ? (uint8_t)nr_vcpus : 0;
+	/* KVM's in-kernel IOAPIC resets its id register to 0 and nothing sets
+	 * it: the MADT must say the same (QEMU does too). IOAPIC and LAPIC ids
+	 * are separate namespaces, so this does not clash with vCPU 0. */
+	(void)nr_vcpus;
+	return 0;
 }
 
 /* ---- FACS, DSDT, FADT ------------------------------------------------------ */
