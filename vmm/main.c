@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* passvm: a KVM virtual machine monitor for GPU-passthrough gaming VMs. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "passvm-config.h"
@@ -29,6 +32,17 @@ static int cmd_run(int argc, char **argv)
 	if (!cfg.kernel) {
 		log_error("nothing to boot: give --kernel FILE (a bzImage or a PVH vmlinux)");
 		return 2;
+	}
+
+	if (cfg.serial == SERIAL_FILE) {
+		/* Once per run, not per boot: reboots append to the same log. */
+		int fd = open(cfg.serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			log_error("--serial file:%s: cannot create it: %s", cfg.serial_path,
+				  strerror(errno));
+			return 2;
+		}
+		close(fd);
 	}
 
 	for (;;) {

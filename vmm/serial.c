@@ -276,7 +276,9 @@ static int serial_init(struct vm *vm, struct error *err)
 		if (serial_open_stdio(s, err))
 			return -1;
 	} else if (cfg->serial == SERIAL_FILE) {
-		s->out_fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		/* Append: a guest reboot re-creates the VM, and the log of the
+		 * boot before must stay (main truncates the file once). */
+		s->out_fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (s->out_fd < 0)
 			return err_setf(err, "--serial file:%s: cannot open: %s", cfg->serial_path,
 					strerror(errno));

@@ -72,7 +72,7 @@ uint8_t acpi_sum(const void *p, size_t len);
 int acpi_add_table(struct acpi_builder *b, const void *table, size_t len, size_t align,
 		   bool listed, uint64_t *gpa, struct error *err);
 
-/* The IOAPIC id in the MADT (separate from the LAPIC ids 0..nr_vcpus-1). */
+/* The IOAPIC id in the MADT: 0, the id KVM's in-kernel IOAPIC reports. */
 uint8_t acpi_ioapic_id(unsigned nr_vcpus);
 
 /*
