@@ -57,6 +57,9 @@ static int vm_open_kvm(struct vm *vm, struct error *err)
 		return err_setf(err, "cannot open %s: %s", path, strerror(e));
 	}
 	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api < 0)
+		return err_setf(err, "%s is not a KVM device (%s): point passvm at /dev/kvm", path,
+				strerror(errno));
 	if (api != KVM_API_VERSION)
 		return err_setf(err, "%s speaks KVM API %d, passvm needs %d", path, api, KVM_API_VERSION);
 	static const struct { long cap; const char *name; } needed[] = {
