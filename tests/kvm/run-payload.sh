@@ -11,14 +11,18 @@
 #   --expect S          the serial log (or stdout) must contain S (repeatable)
 #   --reject S          ... must not contain S (repeatable)
 #   --expect-err S      stderr must contain S (repeatable)
+#   --reject-err S      stderr must not contain S (repeatable; e.g. sanitizer
+#                       reports: "runtime error", "AddressSanitizer")
+#   --disk-size SIZE    create a sparse temp image of SIZE (truncate syntax,
+#                       e.g. 1M) and pass it as `--disk IMAGE` (with --payload)
 #   --timeout SEC       kill passvm after SEC seconds (default 30): a failure
 #   --no-kvm            do not skip when /dev/kvm is unusable
 # In ARGS, @SERIAL@ is replaced by the serial log path.
 # Exit: 0 pass, 1 fail, 77 skip (no usable /dev/kvm), 99 harness error.
 
 set -u
-payload= expect_exit=0 timeout=30 need_kvm=1
-expects=() rejects=() expect_errs=()
+payload= expect_exit=0 timeout=30 need_kvm=1 disk_size=
+expects=() rejects=() expect_errs=() reject_errs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--payload) payload=$2; shift 2 ;;
@@ -26,6 +30,8 @@ while [ $# -gt 0 ]; do
 	--expect) expects+=("$2"); shift 2 ;;
 	--reject) rejects+=("$2"); shift 2 ;;
 	--expect-err) expect_errs+=("$2"); shift 2 ;;
+	--reject-err) reject_errs+=("$2"); shift 2 ;;
+	--disk-size) disk_size=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--no-kvm) need_kvm=0; shift ;;
 	--) shift; break ;;
@@ -56,6 +62,10 @@ for a in "$@"; do args+=("${a//@SERIAL@/$serial}"); done
 if [ -n "$payload" ]; then
 	[ -f "$payload" ] || { echo "run-payload.sh: payload $payload not built" >&2; exit 99; }
 	args=(run --kernel "$payload" --serial "file:$serial" "${args[@]}")
+	if [ -n "$disk_size" ]; then
+		truncate -s "$disk_size" "$tmp/disk.img" || exit 99
+		args+=(--disk "$tmp/disk.img")
+	fi
 fi
 
 echo "+ $passvm ${args[*]}"
@@ -70,7 +80,16 @@ show() {
 		local p=$tmp/$f; [ $f = serial ] && p=$serial
 		if [ -s "$p" ]; then
 			echo "---- $f ----"
-			tr -d '\r' <"$p" | head -c 20000
+			if [ "$(wc -c <"$p")" -le 20000 ]; then
+				tr -d '\r' <"$p"
+			else
+				# Long logs (chaos payloads): both ends, where
+				# the outcome and any sanitizer report are.
+				tr -d '\r' <"$p" | head -c 8000
+				echo
+				echo "[... $(wc -c <"$p") bytes in all, middle left out ...]"
+				tr -d '\r' <"$p" | tail -c 12000
+			fi
 			echo
 		fi
 	done
@@ -102,6 +121,11 @@ for s in "${rejects[@]+"${rejects[@]}"}"; do
 done
 for s in "${expect_errs[@]+"${expect_errs[@]}"}"; do
 	grep -qiF -- "$s" <<<"$err" || failures+=("stderr lacks '$s'")
+done
+for s in "${reject_errs[@]+"${reject_errs[@]}"}"; do
+	if grep -qiF -- "$s" <<<"$err"; then
+		failures+=("stderr has '$s': $(grep -iF -- "$s" <<<"$err" | head -3 | tr '\n' ' ')")
+	fi
 done
 
 show
