@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile.h"
+#include "topology.h"
+
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_DISK, OPT_SERIAL,
 	OPT_PIN_VCPUS, OPT_PIN_OTHER, OPT_HUGEPAGES, OPT_ON_RESET, OPT_NO_RNG, OPT_VERBOSE,
-	OPT_HELP,
+	OPT_HELP, OPT_TOPOLOGY,
 };
 
 static const struct option cli_run_options[] = {
@@ -22,6 +25,7 @@ static const struct option cli_run_options[] = {
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "pin-vcpus", required_argument, NULL, OPT_PIN_VCPUS },
 	{ "pin-other", required_argument, NULL, OPT_PIN_OTHER },
+	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
 	{ "hugepages", required_argument, NULL, OPT_HUGEPAGES },
 	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
@@ -32,9 +36,10 @@ static const struct option cli_run_options[] = {
 
 void cli_usage_run(FILE *out)
 {
-	fputs("usage: passvm run [OPTIONS]\n"
+	fputs("usage: passvm run [PROFILE] [OPTIONS]\n"
 	      "\n"
-	      "Boot a guest on KVM.\n"
+	      "Boot a guest on KVM. PROFILE is a name from `passvm list` or a path to an\n"
+	      "INI file (profiles/README.md); the options below override its values.\n"
 	      "\n"
 	      "  --kernel FILE        bzImage or uncompressed vmlinux (PVH entry)\n"
 	      "  --initrd FILE        initramfs\n"
@@ -46,6 +51,7 @@ void cli_usage_run(FILE *out)
 	      "  --serial stdio|file:PATH|none  where COM1 goes (default stdio)\n"
 	      "  --pin-vcpus CPUS     pin vCPU i to the i-th host CPU of the list, e.g. 4-7\n"
 	      "  --pin-other CPUS     pin the VMM's other threads to these host CPUs\n"
+	      "  --topology S/C/T     guest sockets/cores/threads, e.g. 1/4/2 (product = --cpus)\n"
 	      "  --on-reset reboot|exit  what a guest reset does (default reboot)\n"
 	      "  --no-rng             no virtio-rng device\n"
 	      "  --verbose            debug logging\n"
@@ -79,8 +85,9 @@ static int cli_parse_disk(const char *arg, struct vm_config *cfg, struct error *
 		free(copy);
 		return err_setf(err, "--disk needs a file name");
 	}
-	/* Lives as long as the config, i.e. the process. */
-	d->path = copy;
+	d->path = config_own(cfg, copy);
+	if (!d->path)
+		return err_setf(err, "out of memory");
 	cfg->nr_disks++;
 	return 0;
 }
@@ -96,83 +103,113 @@ static int cli_parse_uint(const char *flag, const char *arg, unsigned *out, stru
 	return 0;
 }
 
-int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct error *err)
+/* The PROFILE argument, wherever it stands among the flags ("-": getopt
+ * returns non-options as 1 instead of stopping or reordering argv). */
+static int cli_find_profile(int argc, char **argv, const char **profile, struct error *err)
 {
 	optind = 0; /* reset getopt so the parser can run more than once (tests) */
 	opterr = 0;
+	*profile = NULL;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "+", cli_run_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_KERNEL: cfg->kernel = optarg; break;
-		case OPT_INITRD: cfg->initrd = optarg; break;
-		case OPT_APPEND: cfg->cmdline = optarg; break;
-		case OPT_CPUS:
-			if (cli_parse_uint("--cpus", optarg, &cfg->cpus, err))
-				return -1;
-			if (!cfg->cpus)
-				return err_setf(err, "--cpus 0: a VM needs at least one vCPU");
-			break;
-		case OPT_MEMORY:
-			if (parse_size(optarg, &cfg->memory) || !cfg->memory)
-				return err_setf(err, "--memory %s: expected a size like 512M or 4G", optarg);
-			if (cfg->memory % (1 * MiB))
-				return err_setf(err, "--memory %s: give a whole number of MiB", optarg);
-			break;
-		case OPT_DISK:
-			if (cli_parse_disk(optarg, cfg, err))
-				return -1;
-			break;
-		case OPT_SERIAL:
-			if (!strcmp(optarg, "stdio"))
-				cfg->serial = SERIAL_STDIO;
-			else if (!strcmp(optarg, "none"))
-				cfg->serial = SERIAL_NONE;
-			else if (!strncmp(optarg, "file:", 5) && optarg[5]) {
-				cfg->serial = SERIAL_FILE;
-				cfg->serial_path = optarg + 5;
-			} else
-				return err_setf(err, "--serial %s: use stdio, none or file:PATH", optarg);
-			break;
-		case OPT_PIN_VCPUS:
-			if (cpuset_parse(optarg, &cfg->pin_vcpus, err))
-				return err_prefix(err, "--pin-vcpus");
-			break;
-		case OPT_PIN_OTHER:
-			if (cpuset_parse(optarg, &cfg->pin_other, err))
-				return err_prefix(err, "--pin-other");
-			break;
-		case OPT_HUGEPAGES:
-			if (!strcmp(optarg, "2M") || !strcmp(optarg, "on"))
-				cfg->hugepages = GMEM_HUGE_2M;
-			else if (!strcmp(optarg, "1G"))
-				cfg->hugepages = GMEM_HUGE_1G;
-			else if (!strcmp(optarg, "off"))
-				cfg->hugepages = GMEM_HUGE_NONE;
-			else
-				return err_setf(err, "--hugepages %s: use 2M, 1G or off", optarg);
-			break;
-		case OPT_ON_RESET:
-			if (!strcmp(optarg, "reboot"))
-				cfg->on_reset = RESET_REBOOT;
-			else if (!strcmp(optarg, "exit"))
-				cfg->on_reset = RESET_EXIT;
-			else
-				return err_setf(err, "--on-reset %s: use reboot or exit", optarg);
-			break;
-		case OPT_NO_RNG: cfg->rng = false; break;
-		case OPT_VERBOSE: log_set_level(LOG_DEBUG); break;
-		case OPT_HELP:
-			cli_usage_run(stdout);
-			return 1;
-		case ':':
-			return err_setf(err, "%s needs a value", argv[optind - 1]);
-		default:
-			return err_setf(err, "unknown option '%s' (see passvm run --help)",
-					argv[optind - 1]);
-		}
+	while ((opt = getopt_long(argc, argv, "-", cli_run_options, NULL)) != -1) {
+		if (opt != 1)
+			continue;
+		if (*profile)
+			return err_setf(err, "unexpected argument '%s' after the profile '%s' (one "
+					"PROFILE at most; see passvm run --help)", optarg, *profile);
+		*profile = optarg;
 	}
-	if (optind < argc)
-		return err_setf(err, "unexpected argument '%s' (profiles come later; see passvm run "
-				"--help)", argv[optind]);
+	return 0;
+}
+
+static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
+			  struct error *err)
+{
+	switch (opt) {
+	case OPT_KERNEL:
+		cfg->kernel = optarg;
+		cfg->firmware = NULL; /* the flag wins over a profile's firmware */
+		cfg->firmware_vars = NULL;
+		break;
+	case OPT_INITRD: cfg->initrd = optarg; break;
+	case OPT_APPEND: cfg->cmdline = optarg; break;
+	case OPT_CPUS:
+		if (cli_parse_uint("--cpus", optarg, &cfg->cpus, err))
+			return -1;
+		if (!cfg->cpus)
+			return err_setf(err, "--cpus 0: a VM needs at least one vCPU");
+		break;
+	case OPT_MEMORY:
+		if (config_parse_memory(optarg, &cfg->memory, err))
+			return err_prefix(err, "--memory %s", optarg);
+		break;
+	case OPT_DISK:
+		return cli_parse_disk(optarg, cfg, err);
+	case OPT_SERIAL:
+		if (!strcmp(optarg, "stdio"))
+			cfg->serial = SERIAL_STDIO;
+		else if (!strcmp(optarg, "none"))
+			cfg->serial = SERIAL_NONE;
+		else if (!strncmp(optarg, "file:", 5) && optarg[5]) {
+			cfg->serial = SERIAL_FILE;
+			cfg->serial_path = optarg + 5;
+		} else
+			return err_setf(err, "--serial %s: use stdio, none or file:PATH", optarg);
+		break;
+	case OPT_PIN_VCPUS:
+		cfg->cpu_auto.pin = false;
+		if (cpuset_parse(optarg, &cfg->pin_vcpus, err))
+			return err_prefix(err, "--pin-vcpus");
+		break;
+	case OPT_PIN_OTHER:
+		cfg->cpu_auto.emulator_pin = false;
+		if (cpuset_parse(optarg, &cfg->pin_other, err))
+			return err_prefix(err, "--pin-other");
+		break;
+	case OPT_TOPOLOGY:
+		cfg->cpu_auto.topology = false;
+		if (topology_parse(optarg, &cfg->topology, err))
+			return err_prefix(err, "--topology %s", optarg);
+		break;
+	case OPT_HUGEPAGES:
+		if (config_parse_hugepages(optarg, &cfg->hugepages, err))
+			return err_prefix(err, "--hugepages %s", optarg);
+		break;
+	case OPT_ON_RESET:
+		if (config_parse_on_reset(optarg, &cfg->on_reset, err))
+			return err_prefix(err, "--on-reset %s", optarg);
+		break;
+	case OPT_NO_RNG: cfg->rng = false; break;
+	case OPT_VERBOSE: log_set_level(LOG_DEBUG); break;
+	case OPT_HELP:
+		cli_usage_run(stdout);
+		return 1;
+	case ':':
+		return err_setf(err, "%s needs a value", argv[optind - 1]);
+	default:
+		return err_setf(err, "unknown option '%s' (see passvm run --help)",
+				argv[optind - 1]);
+	}
+	return 0;
+}
+
+int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct error *err)
+{
+	const char *profile;
+	if (cli_find_profile(argc, argv, &profile, err))
+		return -1;
+	/* The profile first, so that every flag overrides it. */
+	if (profile && profile_load(profile, cfg, err))
+		return -1;
+	optind = 0;
+	opterr = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "-", cli_run_options, NULL)) != -1) {
+		if (opt == 1)
+			continue;
+		int r = cli_apply_flag(opt, argc, argv, cfg, err);
+		if (r)
+			return r;
+	}
 	return 0;
 }

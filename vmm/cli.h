@@ -8,7 +8,9 @@
 #include "config.h"
 #include "util.h"
 
-/* Parse run flags (argv[0] is "run") into cfg (defaults applied by caller).
+/* Parse `run [PROFILE] [FLAGS]` (argv[0] is "run") into cfg, which holds the
+ * defaults: the profile is loaded first (profile.h), then every flag goes on
+ * top of it. config_finalize() is the caller's next step.
  * Returns 0, 1 when --help was asked (usage printed), or -1 with err set. */
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct error *err);
 void cli_usage_run(FILE *out);

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostcpu.h"
+#include "topology.h"
+
 void config_defaults(struct vm_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -60,4 +63,136 @@ int cpuset_parse(const char *s, struct cpuset_list *out, struct error *err)
 		p = end;
 	}
 	return 0;
+}
+
+/* ---- strings the config owns ------------------------------------------------ */
+
+struct config_owned {
+	struct config_owned *next;
+	void *p;
+};
+
+void *config_own(struct vm_config *c, void *p)
+{
+	if (!p)
+		return NULL;
+	struct config_owned *o = malloc(sizeof(*o));
+	if (!o) {
+		free(p);
+		return NULL;
+	}
+	*o = (struct config_owned){ .next = c->owned, .p = p };
+	c->owned = o;
+	return p;
+}
+
+char *config_strdup(struct vm_config *c, const char *s)
+{
+	return config_own(c, strdup(s));
+}
+
+void config_release(struct vm_config *c)
+{
+	while (c->owned) {
+		struct config_owned *o = c->owned;
+		c->owned = o->next;
+		free(o->p);
+		free(o);
+	}
+}
+
+/* ---- values shared by flags and profiles ------------------------------------ */
+
+int config_parse_memory(const char *s, uint64_t *out, struct error *err)
+{
+	uint64_t v;
+	if (parse_size(s, &v) || !v)
+		return err_setf(err, "expected a size like 512M or 16G");
+	if (v % MiB)
+		return err_setf(err, "give a whole number of MiB, like 1536M");
+	*out = v;
+	return 0;
+}
+
+int config_parse_hugepages(const char *s, enum gmem_hugepages *out, struct error *err)
+{
+	if (!strcmp(s, "2M") || !strcmp(s, "on"))
+		*out = GMEM_HUGE_2M;
+	else if (!strcmp(s, "1G"))
+		*out = GMEM_HUGE_1G;
+	else if (!strcmp(s, "off"))
+		*out = GMEM_HUGE_NONE;
+	else
+		return err_setf(err, "use 2M, 1G or off");
+	return 0;
+}
+
+int config_parse_on_reset(const char *s, enum reset_action *out, struct error *err)
+{
+	if (!strcmp(s, "reboot"))
+		*out = RESET_REBOOT;
+	else if (!strcmp(s, "exit"))
+		*out = RESET_EXIT;
+	else
+		return err_setf(err, "use reboot or exit");
+	return 0;
+}
+
+/* ---- finalize: `auto` against the host, topology defaults ------------------ */
+
+/*
+ * topology = auto mirrors what the vCPUs sit on: with pin = auto, the SMT
+ * width of the cores placement uses; with a pin list, that width when the
+ * list pins whole cores' sibling threads in order; without pinning (vCPUs
+ * float), one thread per core.
+ */
+static struct cpu_topology config_auto_topology(const struct vm_config *c,
+						const struct hostcpu_map *m)
+{
+	unsigned threads = 1;
+	if (c->cpu_auto.pin || c->pin_vcpus.n) {
+		unsigned w = hostcpu_smt_width(m);
+		if (w > 1 && c->cpus % w == 0 &&
+		    (c->cpu_auto.pin || hostcpu_pin_is_smt(m, &c->pin_vcpus, c->cpus, w)))
+			threads = w;
+	}
+	return (struct cpu_topology){ .sockets = 1, .cores = c->cpus / threads,
+				      .threads = threads };
+}
+
+static int config_finalize_cpus(struct vm_config *c, const struct hostcpu_map *m,
+				struct error *err)
+{
+	if (c->cpu_auto.topology)
+		c->topology = config_auto_topology(c, m);
+	if (topology_check(&c->topology, c->cpus, err))
+		return -1;
+	c->topology = topology_effective(&c->topology, c->cpus);
+	if (c->cpu_auto.pin &&
+	    hostcpu_place(m, c->cpus / c->topology.threads, c->topology.threads, &c->pin_vcpus,
+			  err))
+		return -1;
+	if (c->cpu_auto.emulator_pin)
+		hostcpu_rest(m, &c->pin_vcpus, &c->pin_other);
+	if (c->cpu_auto.io_pin)
+		hostcpu_rest(m, &c->pin_vcpus, &c->pin_io);
+	else if (!c->pin_io.n)
+		c->pin_io = c->pin_other;
+	return 0;
+}
+
+int config_finalize(struct vm_config *c, struct error *err)
+{
+	if (c->firmware && (c->initrd || c->cmdline))
+		return err_setf(err, "an initrd and a kernel command line go with a kernel, but "
+				"this VM boots firmware %s", c->firmware);
+	const struct cpu_auto *a = &c->cpu_auto;
+	bool need_host = a->pin || a->emulator_pin || a->io_pin ||
+			 (a->topology && c->pin_vcpus.n);
+	struct hostcpu_map m = { .nr_cores = 0 };
+	if (need_host && hostcpu_read(&m, c->sysfs_root, err))
+		return err_prefix(err, "`auto` CPU settings need the host's CPU topology");
+	int ret = config_finalize_cpus(c, &m, err);
+	hostcpu_free(&m);
+	return ret;
 }

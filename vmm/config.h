@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What a VM is made of, as the user asked for it (CLI flags today, profiles
- * later). Plain data: no fds, no threads. Devices read their part in init.
+ * What a VM is made of, as the user asked for it: a profile file (see
+ * profiles/README.md) and then `passvm run` flags on top. Plain data: no fds,
+ * no threads. Devices read their part in init; parts whose device does not
+ * exist yet (passthrough, display, input, audio) are parsed, validated and
+ * reported on by `passvm check` already.
  */
 #ifndef PASSVM_CONFIG_H
 #define PASSVM_CONFIG_H
@@ -13,6 +16,8 @@
 
 #define CONFIG_MAX_DISKS 8
 #define CONFIG_MAX_CPUS 256
+#define CONFIG_MAX_PASSTHROUGH 8
+#define CONFIG_MAX_INPUTS 8
 
 struct cpuset_list {
 	unsigned n;
@@ -27,7 +32,62 @@ struct disk_config {
 	bool readonly;
 };
 
+/* Guest CPU topology; all zero = one socket of `cpus` single-thread cores. */
+struct cpu_topology {
+	unsigned sockets, cores, threads;   /* sockets*cores*threads == cpus */
+};
+
+/* A host PCI function (or a whole slot) given to the guest through VFIO. */
+struct passthrough_config {
+	uint16_t domain;
+	uint8_t bus, slot, func;
+	bool whole_slot;          /* "0000:01:00": every function of the slot */
+	const char *romfile;      /* option ROM to expose instead of the device's */
+};
+
+/* display-shm: the shared-memory frame relay (ivshmem-plain device). */
+struct display_config {
+	bool enabled;
+	const char *shm_path;     /* e.g. /dev/shm/passvm-NAME */
+	uint64_t shm_size;        /* bytes, power of two */
+	unsigned width, height;   /* the largest mode the guest will send */
+	bool hdr;                 /* 64-bit pixels: twice the frame bytes */
+	bool viewer;              /* open the SDL viewer window with the VM */
+};
+
+/* evdev devices forwarded to the guest as virtio-input. */
+struct input_config {
+	unsigned n;
+	const char *devices[CONFIG_MAX_INPUTS];  /* /dev/input/by-id/... */
+	const char *grab_toggle;  /* key combination, e.g. "KEY_LEFTCTRL+KEY_RIGHTCTRL" */
+};
+
+/*
+ * `auto` values from a profile. They stay requests until config_finalize()
+ * resolves them against the host's CPU topology, so that `run` flags such as
+ * --cpus, applied after the profile, are taken into account.
+ */
+struct cpu_auto {
+	bool topology;            /* topology = auto */
+	bool pin;                 /* pin = auto: fills pin_vcpus */
+	bool emulator_pin;        /* emulator-pin = auto: pin_other = the CPUs left */
+	bool io_pin;              /* io-pin = auto: pin_io = the CPUs left */
+};
+
+/* Heap blocks a config points to (profile strings); see config_release(). */
+struct config_owned;
+
+/* Guest audio into PipeWire. */
+struct audio_config {
+	bool enabled;
+	const char *target;       /* PipeWire node name, NULL: the default sink */
+	unsigned latency_ms;
+};
+
 struct vm_config {
+	const char *name;         /* the profile's machine name, for messages */
+	const char *firmware;     /* UEFI code (OVMF_CODE.fd); instead of kernel */
+	const char *firmware_vars; /* this VM's own copy of OVMF_VARS.fd */
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline;     /* NULL: default console=ttyS0 ... */
@@ -42,14 +102,46 @@ struct vm_config {
 	struct cpuset_list pin_other;  /* main + I/O threads */
 	enum reset_action on_reset;
 	bool rng;                /* virtio-rng device (default on) */
+	struct cpu_topology topology;
+	struct cpuset_list pin_io;     /* I/O threads (disk, display); default pin_other */
+	struct cpu_auto cpu_auto;
+
+	unsigned nr_passthrough;
+	struct passthrough_config passthrough[CONFIG_MAX_PASSTHROUGH];
+	struct display_config display;
+	struct input_config input;
+	struct audio_config audio;
 
 	/* Test hooks: roots for /sys and /dev lookups, never edited in code. */
 	const char *sysfs_root;  /* default "/sys" (env PASSVM_SYSFS_ROOT) */
 	const char *kvm_path;    /* default "/dev/kvm" */
+
+	const char *profile_path; /* the profile file loaded, NULL: flags only */
+	struct config_owned *owned; /* freed by config_release(); never copy a config */
 };
 
 void config_defaults(struct vm_config *c);
+/* Free what the config owns (profile strings); the config is unusable after. */
+void config_release(struct vm_config *c);
+/* A copy of s that lives as long as the config; NULL when out of memory. */
+char *config_strdup(struct vm_config *c, const char *s);
+/* Hand a malloc'ed block to the config (freed by config_release); returns p,
+ * or NULL (p freed) when out of memory. */
+void *config_own(struct vm_config *c, void *p);
+
+/*
+ * After the profile and the flags: resolve the `auto` CPU values against the
+ * host (cfg->sysfs_root), fill the default topology, and check that the CPU
+ * settings agree. Run it once, right before use.
+ */
+int config_finalize(struct vm_config *c, struct error *err);
+
 /* Parse "0-3,8,10-11" into a list; error names the bad token. */
 int cpuset_parse(const char *s, struct cpuset_list *out, struct error *err);
+/* Shared by the flags and the profile; each error is the explanation only
+ * (no flag or key name), e.g. "expected a size like 512M or 16G". */
+int config_parse_memory(const char *s, uint64_t *out, struct error *err);
+int config_parse_hugepages(const char *s, enum gmem_hugepages *out, struct error *err);
+int config_parse_on_reset(const char *s, enum reset_action *out, struct error *err);
 
 #endif

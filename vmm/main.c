@@ -3,11 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cli.h"
+#include "gpus.h"
 #include "passvm-config.h"
+#include "profile.h"
 #include "vm.h"
 
 static void usage(FILE *out)
@@ -15,39 +19,60 @@ static void usage(FILE *out)
 	fputs("usage: passvm [--version] [--help] COMMAND [ARGS]\n"
 	      "\n"
 	      "Commands:\n"
-	      "  run      boot a VM (see passvm run --help)\n"
-	      "  help     show this text\n"
-	      "  version  print the version\n",
+	      "  run [PROFILE] [FLAGS]  boot a VM from a profile and/or flags (passvm run --help)\n"
+	      "  list                   the profiles `run` and `check` find by name\n"
+	      "  check [PROFILE]        what on this host blocks passthrough, and the fixes\n"
+	      "  gpus                   the host's GPUs, their IOMMU groups and profile lines\n"
+	      "  help                   show this text\n"
+	      "  version                print the version\n",
 	      out);
 }
 
-static int cmd_run(int argc, char **argv)
+/*
+ * Parts of a profile whose devices this build does not have yet: refuse the
+ * run instead of booting a VM without what the user asked for.
+ */
+static int run_check_supported(const struct vm_config *cfg, struct error *err)
 {
-	struct vm_config cfg;
+	const char *what = NULL;
+	if (cfg->firmware)
+		what = "UEFI firmware boot ([boot] firmware)";
+	else if (cfg->nr_passthrough)
+		what = "VFIO passthrough ([passthrough.*])";
+	else if (cfg->display.enabled)
+		what = "the display-shm frame relay ([display])";
+	else if (cfg->input.n)
+		what = "evdev input forwarding ([input])";
+	else if (cfg->audio.enabled)
+		what = "PipeWire audio ([audio])";
+	if (!what)
+		return 0;
+	return err_setf(err, "%s: %s is not in this passvm build yet; `passvm check %s` reports "
+			"on the host for it, but `run` cannot start it (remove that part of the "
+			"profile to boot without it)", cfg->profile_path ? cfg->profile_path : "flags",
+			what, cfg->profile_path ? cfg->profile_path : "PROFILE");
+}
+
+/* Once per run, not per boot: reboots append to the same log. */
+static int run_open_serial_log(const struct vm_config *cfg)
+{
+	if (cfg->serial != SERIAL_FILE)
+		return 0;
+	int fd = open(cfg->serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_error("serial file:%s: cannot create it: %s", cfg->serial_path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int run_vm(struct vm_config *cfg)
+{
 	struct error err = { "" };
-	config_defaults(&cfg);
-	int r = cli_parse_run(argc, argv, &cfg, &err);
-	if (r)
-		return r > 0 ? 0 : (log_error("%s", err.msg), 2);
-	if (!cfg.kernel) {
-		log_error("nothing to boot: give --kernel FILE (a bzImage or a PVH vmlinux)");
-		return 2;
-	}
-
-	if (cfg.serial == SERIAL_FILE) {
-		/* Once per run, not per boot: reboots append to the same log. */
-		int fd = open(cfg.serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			log_error("--serial file:%s: cannot create it: %s", cfg.serial_path,
-				  strerror(errno));
-			return 2;
-		}
-		close(fd);
-	}
-
 	for (;;) {
 		struct vm vm;
-		if (vm_create(&vm, &cfg, &err)) {
+		if (vm_create(&vm, cfg, &err)) {
 			log_error("%s", err.msg);
 			return 1;
 		}
@@ -58,12 +83,63 @@ static int cmd_run(int argc, char **argv)
 		else
 			log_info("%s", vm.exit_detail);
 		vm_destroy(&vm);
-		if (why == VM_EXIT_RESET && cfg.on_reset == RESET_REBOOT) {
+		if (why == VM_EXIT_RESET && cfg->on_reset == RESET_REBOOT) {
 			log_info("rebooting");
 			continue;
 		}
 		return status;
 	}
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct error err = { "" };
+	config_defaults(&cfg);
+	int status = 2;
+	int r = cli_parse_run(argc, argv, &cfg, &err);
+	if (r) {
+		if (r > 0)
+			status = 0;
+		else
+			log_error("%s", err.msg);
+	} else if (!cfg.kernel && !cfg.firmware) {
+		log_error("nothing to boot: give a PROFILE or --kernel FILE (a bzImage or a PVH "
+			  "vmlinux); see passvm run --help");
+	} else if (config_finalize(&cfg, &err) || run_check_supported(&cfg, &err)) {
+		log_error("%s", err.msg);
+	} else if (!run_open_serial_log(&cfg)) {
+		status = run_vm(&cfg);
+	}
+	config_release(&cfg);
+	return status;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "usage: passvm list\n");
+		return 2;
+	}
+	struct profile_entry *list;
+	size_t n;
+	struct error err = { "" };
+	if (profile_list(&list, &n, &err)) {
+		log_error("%s", err.msg);
+		return 1;
+	}
+	const char *dirs[PROFILE_MAX_DIRS];
+	unsigned nd = profile_dirs(dirs);
+	if (!n) {
+		printf("no profiles (NAME%s) in", PROFILE_EXT);
+		for (unsigned i = 0; i < nd; i++)
+			printf(" %s", dirs[i]);
+		printf("\n");
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%-24s %s\n", list[i].name, list[i].path);
+	profile_list_free(list, n);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -83,6 +159,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list"))
+		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "check"))
+		return check_command(argc - 1, argv + 1);
+	if (!strcmp(cmd, "gpus"))
+		return gpus_command(argc - 1, argv + 1);
 	fprintf(stderr, "passvm: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "topology.h"
 #include "vm.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -30,18 +31,8 @@ static const uint64_t vcpu_boot_gdt[] = {
 	0x00cf93000000ffffULL, /* 0x18: data, base 0, 4 GiB, writable, accessed */
 };
 
-static unsigned vcpu_apic_id_bits(unsigned n)
-{
-	unsigned bits = 0;
-	while ((1u << bits) < n)
-		bits++;
-	return bits;
-}
-
-/*
- * The guest sees one socket of nr_vcpus cores, one thread each, APIC id =
- * vCPU index. (Profiles add sockets/threads and SMT-pair topologies.)
- */
+/* The guest's view of its CPUs: topology.c fills every topology leaf, the
+ * same way for the APIC ids the MADT lists. */
 static int vcpu_set_cpuid(struct vcpu *v, struct error *err)
 {
 	const struct kvm_cpuid2 *base = v->vm->cpuid;
@@ -50,42 +41,7 @@ static int vcpu_set_cpuid(struct vcpu *v, struct error *err)
 	if (!c)
 		return err_setf(err, "out of memory");
 	memcpy(c, base, sz);
-	unsigned n = v->vm->nr_vcpus;
-	unsigned core_bits = vcpu_apic_id_bits(n);
-	for (uint32_t i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		switch (e->function) {
-		case 1:
-			e->ebx = (e->ebx & 0x0000ffff) | (v->id << 24) | ((n > 255 ? 255 : n) << 16);
-			e->ecx |= 1u << 31; /* hypervisor present */
-			if (n > 1)
-				e->edx |= 1u << 28; /* HTT: the logical count field is valid */
-			break;
-		case 4:
-			/* cores per package - 1 in EAX[31:26]; cache sharing left as is */
-			e->eax = (e->eax & 0x03ffffff) | ((n - 1 > 63 ? 63 : n - 1) << 26);
-			break;
-		case 0xb:
-		case 0x1f:
-			e->edx = v->id;
-			if (e->index == 0) {
-				e->eax = 0;
-				e->ebx = 1;
-				e->ecx = 0 | (1 << 8); /* SMT level */
-			} else if (e->index == 1) {
-				e->eax = core_bits;
-				e->ebx = n;
-				e->ecx = 1 | (2 << 8); /* core level */
-			} else {
-				e->eax = e->ebx = 0;
-				e->ecx = e->index;
-			}
-			break;
-		case 0x80000008:
-			e->ecx = (e->ecx & ~0xf0ffu) | (core_bits << 12) | (n - 1);
-			break;
-		}
-	}
+	topology_cpuid(c->entries, c->nent, &v->vm->topology, v->id);
 	int r = ioctl(v->fd, KVM_SET_CPUID2, c);
 	int e = errno;
 	free(c);
@@ -99,9 +55,12 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id, struct error *err)
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->id = id;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	/* KVM's vCPU id is the vCPU's initial APIC id. */
+	v->apic_id = topology_apic_id(&vm->topology, id);
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
 	if (v->fd < 0)
-		return err_setf(err, "cannot create vCPU %u: %s", id, strerror(errno));
+		return err_setf(err, "cannot create vCPU %u (APIC id %u): %s", id, v->apic_id,
+				strerror(errno));
 	v->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;

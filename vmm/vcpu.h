@@ -18,7 +18,8 @@ struct vm;
 
 struct vcpu {
 	struct vm *vm;
-	unsigned id;
+	unsigned id;        /* index: vcpus[id], pin_vcpus order */
+	uint32_t apic_id;   /* KVM vCPU id; topology_apic_id(id) */
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;

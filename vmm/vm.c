@@ -20,6 +20,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "topology.h"
 #include "vcpu.h"
 
 int vm_irq_routing_init(struct vm *vm, struct error *err);
@@ -89,6 +90,12 @@ static int vm_get_cpuid(struct vm *vm, struct error *err)
 			return err_setf(err, "out of memory");
 		c->nent = n;
 		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			struct cpu_topology t = topology_effective(&vm->cfg->topology,
+								   vm->cfg->cpus);
+			if (topology_cpuid_prepare(c->entries, &c->nent, (uint32_t)n, &t)) {
+				free(c);
+				continue; /* no room for the leaf: a larger table */
+			}
 			vm->cpuid = c;
 			vm->phys_bits = 36;
 			for (uint32_t i = 0; i < c->nent; i++)
@@ -104,6 +111,22 @@ static int vm_get_cpuid(struct vm *vm, struct error *err)
 	return err_setf(err, "KVM_GET_SUPPORTED_CPUID: too many entries");
 }
 
+/* Topologies with gaps (3 cores use APIC ids 0-2 of 0-3) need vCPU ids above
+ * the vCPU count: KVM takes them up to KVM_CAP_MAX_VCPU_ID - 1. */
+static int vm_check_apic_ids(struct vm *vm, struct error *err)
+{
+	const struct vm_config *c = vm->cfg;
+	struct cpu_topology t = topology_effective(&c->topology, c->cpus);
+	uint32_t last = topology_apic_id(&t, c->cpus - 1);
+	int max_id = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	if (max_id > 0 && last >= (unsigned)max_id)
+		return err_setf(err, "topology %u/%u/%u (sockets/cores/threads) needs APIC ids up "
+				"to %u, but this host's KVM allows vCPU ids below %d: use fewer "
+				"sockets or a power-of-two count of cores", t.sockets, t.cores,
+				t.threads, last, max_id);
+	return 0;
+}
+
 static int vm_check_limits(struct vm *vm, struct error *err)
 {
 	const struct vm_config *c = vm->cfg;
@@ -115,6 +138,10 @@ static int vm_check_limits(struct vm *vm, struct error *err)
 	if (c->cpus == 0 || c->cpus > (unsigned)max || c->cpus > CONFIG_MAX_CPUS)
 		return err_setf(err, "--cpus %u: this host's KVM allows 1 to %d vCPUs", c->cpus,
 				MIN(max, CONFIG_MAX_CPUS));
+	if (topology_check(&c->topology, c->cpus, err))
+		return -1;
+	if (vm_check_apic_ids(vm, err))
+		return -1;
 	struct sysinfo si;
 	if (sysinfo(&si) == 0) {
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
@@ -130,7 +157,9 @@ static int vm_check_limits(struct vm *vm, struct error *err)
 	CPU_ZERO(&allowed);
 	sched_getaffinity(0, sizeof(allowed), &allowed);
 	const struct { const struct cpuset_list *l; const char *flag; } sets[] = {
-		{ &c->pin_vcpus, "--pin-vcpus" }, { &c->pin_other, "--pin-other" },
+		{ &c->pin_vcpus, "--pin-vcpus (profile: pin)" },
+		{ &c->pin_other, "--pin-other (profile: emulator-pin)" },
+		{ &c->pin_io, "io-pin" },
 	};
 	for (size_t s = 0; s < ARRAY_SIZE(sets); s++)
 		for (unsigned i = 0; i < sets[s].l->n; i++) {
@@ -242,6 +271,7 @@ int vm_create(struct vm *vm, struct vm_config *cfg, struct error *err)
 
 	/* vCPUs exist before devices so device init can look at them (ACPI). */
 	vm->nr_vcpus = cfg->cpus;
+	vm->topology = topology_effective(&cfg->topology, cfg->cpus);
 	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		err_setf(err, "out of memory");

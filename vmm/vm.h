@@ -101,6 +101,7 @@ struct vm {
 
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
+	struct cpu_topology topology; /* topology_effective(cfg), set before vCPUs */
 
 	struct vm_device *devices;    /* newest first */
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "acpi_aml.h"
+#include "topology.h"
 #include "vm.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ACPI tables are built in host order");
@@ -457,15 +458,18 @@ static int acpi_build_madt(struct acpi_builder *b, struct error *err)
 			       .flags = MADT_PCAT_COMPAT };
 	aml_bytes(&t, &m, sizeof(m));
 	bool x2apic = false;
+	/* The same APIC ids as the vCPUs' (vcpu.c): both come from topology.c. */
+	struct cpu_topology topo = topology_effective(&b->vm->cfg->topology, nr);
 	for (unsigned i = 0; i < nr; i++) {
-		if (i <= MADT_XAPIC_MAX_ID) {
+		uint32_t id = topology_apic_id(&topo, i);
+		if (i <= MADT_XAPIC_MAX_ID && id <= MADT_XAPIC_MAX_ID) {
 			struct madt_lapic e = { .type = MADT_LAPIC, .length = sizeof(e),
-						.uid = (uint8_t)i, .apic_id = (uint8_t)i,
+						.uid = (uint8_t)i, .apic_id = (uint8_t)id,
 						.flags = MADT_ENABLED };
 			aml_bytes(&t, &e, sizeof(e));
 		} else {
 			struct madt_x2apic e = { .type = MADT_X2APIC, .length = sizeof(e),
-						 .x2apic_id = i, .flags = MADT_ENABLED, .uid = i };
+						 .x2apic_id = id, .flags = MADT_ENABLED, .uid = i };
 			aml_bytes(&t, &e, sizeof(e));
 			x2apic = true;
 		}
