@@ -12,6 +12,7 @@
 #include "gpus.h"
 #include "passvm-config.h"
 #include "profile.h"
+#include "vfio/bind.h"
 #include "vm.h"
 
 static void usage(FILE *out)
@@ -23,6 +24,8 @@ static void usage(FILE *out)
 	      "  list                   the profiles `run` and `check` find by name\n"
 	      "  check [PROFILE]        what on this host blocks passthrough, and the fixes\n"
 	      "  gpus                   the host's GPUs, their IOMMU groups and profile lines\n"
+	      "  restore                give devices a dead passvm left on vfio-pci back to\n"
+	      "                         their drivers\n"
 	      "  help                   show this text\n"
 	      "  version                print the version\n",
 	      out);
@@ -142,6 +145,33 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Devices are bound to vfio-pci only after a restore record is written
+ * (vfio/bind.h), so whatever happened to the passvm that took them, this
+ * gives them back to the drivers they had.
+ */
+static int cmd_restore(int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "usage: passvm restore\n\nGive every device a passvm run left "
+			"bound to vfio-pci (records in %s/vfio-bind) back to its driver.\n",
+			vfio_bind_state_dir());
+		return strcmp(argv[1], "--help") ? 2 : 0;
+	}
+	struct vm_config cfg;
+	config_defaults(&cfg);
+	struct error err = { "" };
+	int n = vfio_bind_restore_all(cfg.sysfs_root, vfio_bind_state_dir(), stdout, &err);
+	config_release(&cfg);
+	if (n < 0) {
+		log_error("%s", err.msg);
+		return 1;
+	}
+	if (n == 0)
+		printf("nothing to restore: no records in %s/vfio-bind\n", vfio_bind_state_dir());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -165,6 +195,8 @@ int main(int argc, char **argv)
 		return check_command(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gpus"))
 		return gpus_command(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restore"))
+		return cmd_restore(argc - 1, argv + 1);
 	fprintf(stderr, "passvm: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
