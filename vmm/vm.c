@@ -309,22 +309,27 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason why, const char *fmt, ..
 		vcpu_kick(&vm->vcpus[i]);
 }
 
-static void vm_pin_self(const struct cpuset_list *l)
+/* Pin the calling thread to the union of the lists (none given: left as is). */
+static void vm_pin_self(const struct cpuset_list *a, const struct cpuset_list *b)
 {
-	if (!l->n)
+	if (!a->n && !b->n)
 		return;
 	cpu_set_t set;
 	CPU_ZERO(&set);
-	for (unsigned i = 0; i < l->n; i++)
-		CPU_SET(l->cpus[i], &set);
+	for (unsigned i = 0; i < a->n; i++)
+		CPU_SET(a->cpus[i], &set);
+	for (unsigned i = 0; i < b->n; i++)
+		CPU_SET(b->cpus[i], &set);
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
 enum vm_exit_reason vm_run(struct vm *vm, struct error *err)
 {
-	/* Emulator threads (this one and, through inheritance, any I/O thread a
-	 * device starts later) go to the --pin-other set. */
-	vm_pin_self(&vm->cfg->pin_other);
+	/* This thread runs the event loop, which is both the emulator's work and
+	 * the devices' I/O (disk requests): it goes on the emulator and the I/O
+	 * sets together (io-pin defaults to emulator-pin / --pin-other). Threads
+	 * a device starts later inherit that. */
+	vm_pin_self(&vm->cfg->pin_other, &vm->cfg->pin_io);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		if (vcpu_start(&vm->vcpus[i], err)) {
 			vm_request_exit(vm, VM_EXIT_FAULT, "%s", err->msg);
