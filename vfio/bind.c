@@ -134,9 +134,10 @@ static int bind_record_format(const struct vfio_bind_record *r, char *buf, size_
 {
 	int n = snprintf(buf, len,
 			 "# passvm bound this device to vfio-pci; 'passvm restore' gives it back\n"
-			 "address=%s\nids=%04x:%04x\ndriver=%s\ndriver_override=%s\n",
+			 "address=%s\nids=%04x:%04x\ndriver=%s\ndriver_override=%s\n"
+			 "owner=%d %llu\n",
 			 vfio_host_addr_fmt(&r->addr).s, r->vendor, r->device, r->driver,
-			 r->driver_override);
+			 r->driver_override, r->owner_pid, r->owner_start);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
@@ -193,6 +194,9 @@ static int bind_record_line(struct vfio_bind_record *r, char *line, bool *have_a
 		bind_copy(r->driver, sizeof(r->driver), val);
 	} else if (!strcmp(key, "driver_override")) {
 		bind_copy(r->driver_override, sizeof(r->driver_override), val);
+	} else if (!strcmp(key, "owner")) {
+		if (sscanf(val, "%d %llu", &r->owner_pid, &r->owner_start) != 2 || r->owner_pid < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -215,6 +219,43 @@ int vfio_bind_record_read(const char *path, struct vfio_bind_record *r, struct e
 		return err_setf(err, "restore record %s is damaged: restore that device by hand "
 				"(driver_override, drivers_probe), then delete the file", path);
 	return 0;
+}
+
+/* ---- owner ---------------------------------------------------------------- */
+
+/* Field 22 of /proc/PID/stat (after the command name, which may hold spaces). */
+static unsigned long long bind_proc_start(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	char *p = strrchr(buf, ')');
+	unsigned long long start = 0;
+	/* After ")": each space found starts the next field, from field 3 (state). */
+	for (int field = 3; p && field <= 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (p && field == 22)
+			start = strtoull(p + 1, NULL, 10);
+	}
+	return start;
+}
+
+void vfio_bind_owner_self(struct vfio_bind_record *r)
+{
+	r->owner_pid = (int)getpid();
+	r->owner_start = bind_proc_start(r->owner_pid);
+}
+
+bool vfio_bind_owner_alive(const struct vfio_bind_record *r)
+{
+	if (r->owner_pid <= 0 || !r->owner_start)
+		return false;
+	return bind_proc_start(r->owner_pid) == r->owner_start;
 }
 
 /* ---- bind ---------------------------------------------------------------- */
@@ -259,9 +300,20 @@ static int bind_write_new_record(const char *state_dir, const struct vfio_bind_r
 	char path[PATH_MAX];
 	if (vfio_bind_record_path(state_dir, &rec->addr, path, sizeof(path)))
 		return err_setf(err, "state folder path too long: %s", state_dir);
+	struct vfio_bind_record old;
+	if (access(path, F_OK) == 0 && vfio_bind_record_read(path, &old, err) == 0) {
+		if (vfio_bind_owner_alive(&old) && old.owner_pid != (int)getpid())
+			return err_setf(err, "%s is held by a running passvm (PID %d): stop that VM "
+					"first", vfio_host_addr_fmt(&rec->addr).s, old.owner_pid);
+		/* An earlier, dead run's record knows the older driver: keep it. */
+		vfio_bind_owner_self(&old);
+		return vfio_bind_record_write(state_dir, &old, err);
+	}
 	if (access(path, F_OK) == 0)
-		return 0;  /* an earlier run's record knows the older driver */
-	return vfio_bind_record_write(state_dir, rec, err);
+		return -1;  /* damaged record: err says what to do */
+	struct vfio_bind_record mine = *rec;
+	vfio_bind_owner_self(&mine);
+	return vfio_bind_record_write(state_dir, &mine, err);
 }
 
 int vfio_bind_device(const char *sysfs, const char *state_dir, const struct vfio_host_addr *a,
@@ -408,6 +460,15 @@ int vfio_bind_restore_all(const char *sysfs, const char *state_dir, FILE *log,
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		struct error one;
+		struct vfio_bind_record r;
+		/* Another live passvm's device is not ours to take; our own is. */
+		if (vfio_bind_record_read(path, &r, NULL) == 0 && vfio_bind_owner_alive(&r) &&
+		    r.owner_pid != (int)getpid()) {
+			if (log)
+				fprintf(log, "%s: in use by passvm PID %d, left alone\n", e->d_name,
+					r.owner_pid);
+			continue;
+		}
 		if (restore_record(sysfs, path, log, &one) == 0) {
 			restored++;
 			continue;

@@ -37,7 +37,17 @@ struct vfio_bind_record {
 	uint16_t vendor, device;                   /* to notice a different device later */
 	char driver[VFIO_HOST_NAME_LEN];           /* "" when it had none */
 	char driver_override[VFIO_HOST_NAME_LEN];  /* "" when not set */
+	/* The passvm that holds the device: its PID and start time (field 22 of
+	 * /proc/PID/stat, so a recycled PID is not mistaken for it); 0: unknown
+	 * (records of older passvm versions count as dead). */
+	int owner_pid;
+	unsigned long long owner_start;
 };
+
+/* Fill r's owner with this process. */
+void vfio_bind_owner_self(struct vfio_bind_record *r);
+/* Is the record's owner still running (same PID and start time)? */
+bool vfio_bind_owner_alive(const struct vfio_bind_record *r);
 
 /* env PASSVM_STATE_DIR, else VFIO_BIND_STATE_DIR. */
 const char *vfio_bind_state_dir(void);
@@ -59,9 +69,10 @@ int vfio_bind_plan(const char *sysfs, const struct vfio_host_addr *a,
 		   struct vfio_bind_record *rec, struct error *err);
 
 /*
- * Plan, write the record, then the sysfs writes above. *changed: false when
- * the device was on vfio-pci already (then no record). A record left by an
- * earlier run is kept: it holds the driver from before that run. On a failed
+ * Plan, write the record (owner: this process), then the sysfs writes above.
+ * *changed: false when the device was on vfio-pci already (then no record).
+ * A record left by an earlier, dead run is kept (it holds the driver from
+ * before that run) and taken over; one whose owner lives is an error. On a failed
  * write, what was written is undone (best effort) and the record stays only
  * if undoing failed too.
  */
@@ -82,8 +93,10 @@ int vfio_bind(const char *sysfs, const char *state_dir, const struct vfio_host_a
 int vfio_bind_restore(const char *sysfs, const char *state_dir, const struct vfio_host_addr *a,
 		      FILE *log, struct error *err);
 /*
- * Every record in state_dir: the number restored, or -1 when any failed
- * (the others are still restored; err holds the first failure, log all).
+ * Every record in state_dir whose owner is dead: the number restored, or -1
+ * when any failed (the others are still restored; err holds the first
+ * failure, log all). Records of another running passvm are left alone
+ * (logged); the caller's own are restored.
  */
 int vfio_bind_restore_all(const char *sysfs, const char *state_dir, FILE *log,
 			  struct error *err);

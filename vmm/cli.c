@@ -8,11 +8,12 @@
 
 #include "profile.h"
 #include "topology.h"
+#include "vfio/host.h"
 
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_DISK, OPT_SERIAL,
 	OPT_PIN_VCPUS, OPT_PIN_OTHER, OPT_HUGEPAGES, OPT_ON_RESET, OPT_NO_RNG, OPT_VERBOSE,
-	OPT_HELP, OPT_TOPOLOGY,
+	OPT_HELP, OPT_TOPOLOGY, OPT_SHM, OPT_SHM_SIZE, OPT_VFIO,
 };
 
 static const struct option cli_run_options[] = {
@@ -29,6 +30,9 @@ static const struct option cli_run_options[] = {
 	{ "hugepages", required_argument, NULL, OPT_HUGEPAGES },
 	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
+	{ "shm", required_argument, NULL, OPT_SHM },
+	{ "shm-size", required_argument, NULL, OPT_SHM_SIZE },
+	{ "vfio", required_argument, NULL, OPT_VFIO },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -54,6 +58,12 @@ void cli_usage_run(FILE *out)
 	      "  --topology S/C/T     guest sockets/cores/threads, e.g. 1/4/2 (product = --cpus)\n"
 	      "  --on-reset reboot|exit  what a guest reset does (default reboot)\n"
 	      "  --no-rng             no virtio-rng device\n"
+	      "  --shm PATH           ivshmem-plain device backed by PATH (/dev/shm or\n"
+	      "                       hugetlbfs; created if missing, kept on exit) for the\n"
+	      "                       display relay ([display] in a profile)\n"
+	      "  --shm-size SIZE      its size, a power of two like 32M (default 32M)\n"
+	      "  --vfio DDDD:BB:SS.F  pass a host PCI function through (repeatable);\n"
+	      "                       DDDD:BB:SS: every function of the slot (GPU + audio)\n"
 	      "  --verbose            debug logging\n"
 	      "\n"
 	      "Exit status: 0 when the guest powers off, 1 on a guest fault (triple fault,\n"
@@ -122,6 +132,42 @@ static int cli_find_profile(int argc, char **argv, const char **profile, struct 
 	return 0;
 }
 
+/* --vfio: one more function (or slot) beside the profile's [passthrough.*]. */
+static int cli_parse_vfio(const char *arg, struct vm_config *cfg, struct error *err)
+{
+	struct vfio_host_addr a;
+	bool slot;
+	if (vfio_host_addr_parse(arg, &a, &slot, err))
+		return err_prefix(err, "--vfio %s", arg);
+	if (cfg->nr_passthrough >= CONFIG_MAX_PASSTHROUGH)
+		return err_setf(err, "--vfio %s: at most %d passthrough devices", arg,
+				CONFIG_MAX_PASSTHROUGH);
+	cfg->passthrough[cfg->nr_passthrough++] = (struct passthrough_config){
+		.domain = a.domain, .bus = a.bus, .slot = a.slot, .func = a.func,
+		.whole_slot = slot,
+	};
+	return 0;
+}
+
+/* --shm/--shm-size turn the display's shared memory on over a profile's. */
+static int cli_parse_shm(bool path, const char *arg, struct vm_config *cfg, struct error *err)
+{
+	struct display_config *d = &cfg->display;
+	d->enabled = true;
+	if (path) {
+		d->shm_path = arg;
+		if (!d->shm_size)
+			d->shm_size = 32 * MiB;
+		return 0;
+	}
+	uint64_t size;
+	if (parse_size(arg, &size) || size < MiB || (size & (size - 1)))
+		return err_setf(err, "--shm-size %s: write a power of two like 32M, 64M or 128M",
+				arg);
+	d->shm_size = size;
+	return 0;
+}
+
 static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 			  struct error *err)
 {
@@ -180,6 +226,11 @@ static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 			return err_prefix(err, "--on-reset %s", optarg);
 		break;
 	case OPT_NO_RNG: cfg->rng = false; break;
+	case OPT_SHM:
+	case OPT_SHM_SIZE:
+		return cli_parse_shm(opt == OPT_SHM, optarg, cfg, err);
+	case OPT_VFIO:
+		return cli_parse_vfio(optarg, cfg, err);
 	case OPT_VERBOSE: log_set_level(LOG_DEBUG); break;
 	case OPT_HELP:
 		cli_usage_run(stdout);

@@ -13,6 +13,8 @@
 #include "passvm-config.h"
 #include "profile.h"
 #include "vfio/bind.h"
+#include "vfio/passthrough.h"
+#include "viewer.h"
 #include "vm.h"
 
 static void usage(FILE *out)
@@ -26,6 +28,7 @@ static void usage(FILE *out)
 	      "  gpus                   the host's GPUs, their IOMMU groups and profile lines\n"
 	      "  restore                give devices a dead passvm left on vfio-pci back to\n"
 	      "                         their drivers\n"
+	      "  view PROFILE|SHM-FILE  show the guest's screen (display-shm; passvm view --help)\n"
 	      "  help                   show this text\n"
 	      "  version                print the version\n",
 	      out);
@@ -40,10 +43,6 @@ static int run_check_supported(const struct vm_config *cfg, struct error *err)
 	const char *what = NULL;
 	if (cfg->firmware)
 		what = "UEFI firmware boot ([boot] firmware)";
-	else if (cfg->nr_passthrough)
-		what = "VFIO passthrough ([passthrough.*])";
-	else if (cfg->display.enabled)
-		what = "the display-shm frame relay ([display])";
 	else if (cfg->input.n)
 		what = "evdev input forwarding ([input])";
 	else if (cfg->audio.enabled)
@@ -94,6 +93,23 @@ static int run_vm(struct vm_config *cfg)
 	}
 }
 
+/*
+ * Devices bound to vfio-pci for the whole run (reboots included) and given
+ * back however the VM ended; a kill -9 leaves records for `passvm restore`.
+ */
+static int run_passthrough(struct vm_config *cfg)
+{
+	struct vfio_pt_session pt;
+	struct error err = { "" };
+	if (vfio_pt_prepare(cfg, vfio_bind_state_dir(), &pt, stderr, &err)) {
+		log_error("%s", err.msg);
+		return 2;
+	}
+	int status = run_vm(cfg);
+	vfio_pt_release(&pt, stderr);
+	return status;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
@@ -112,7 +128,7 @@ static int cmd_run(int argc, char **argv)
 	} else if (config_finalize(&cfg, &err) || run_check_supported(&cfg, &err)) {
 		log_error("%s", err.msg);
 	} else if (!run_open_serial_log(&cfg)) {
-		status = run_vm(&cfg);
+		status = run_passthrough(&cfg);
 	}
 	config_release(&cfg);
 	return status;
@@ -197,6 +213,8 @@ int main(int argc, char **argv)
 		return gpus_command(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restore"))
 		return cmd_restore(argc - 1, argv + 1);
+	if (!strcmp(cmd, "view"))
+		return dshm_view_command(argc - 1, argv + 1);
 	fprintf(stderr, "passvm: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

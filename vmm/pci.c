@@ -6,6 +6,7 @@
 #include "pci.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -469,6 +470,25 @@ static bool msix_pba_get(const struct pci_msix *m, unsigned i)
 	return m->pba[i / 64] & (1ULL << (i % 64));
 }
 
+/* The vector went from unmasked to masked (msix->lock held). Emulated devices
+ * check the mask before signalling; an outside source does not, so its irqfd
+ * goes until the vector is unmasked again. */
+static void msix_vector_masked(struct pci_msix *m, unsigned i)
+{
+	struct pci_msix_vector *v = &m->v[i];
+	if (!m->external || !v->irqfd || !vm_has_kvm(m))
+		return;
+	vm_irqfd(m->dev->vm, (uint32_t)v->gsi, v->efd, -1, false, NULL);
+	v->irqfd = false;
+}
+
+/* An outside source's pending message waits in the eventfd. */
+static bool msix_efd_pending(const struct pci_msix_vector *v)
+{
+	struct pollfd p = { .fd = v->efd, .events = POLLIN };
+	return v->efd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 /* The vector went from masked to unmasked (msix->lock held). */
 static void msix_vector_unmasked(struct pci_msix *m, unsigned i)
 {
@@ -487,10 +507,13 @@ static void msix_control_written(struct pci_msix *m)
 	bool was_off = !m->enabled || m->fmask;
 	m->enabled = ctl & PCI_MSIX_FLAGS_ENABLE;
 	m->fmask = ctl & PCI_MSIX_FLAGS_MASKALL;
-	if (was_off && m->enabled && !m->fmask) {
-		for (unsigned i = 0; i < m->nr; i++)
-			if (!msix_masked(m, i))
-				msix_vector_unmasked(m, i);
+	bool now_off = !m->enabled || m->fmask;
+	for (unsigned i = 0; i < m->nr; i++) {
+		bool vmask = m->v[i].ctrl & PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		if (was_off && !now_off && !vmask)
+			msix_vector_unmasked(m, i);
+		else if (!was_off && now_off && !vmask)
+			msix_vector_masked(m, i);
 	}
 	pthread_mutex_unlock(&m->lock);
 }
@@ -508,6 +531,8 @@ static void msix_table_write32(struct pci_msix *m, unsigned i, unsigned field, u
 	bool now = msix_masked(m, i);
 	if (was && !now)
 		msix_vector_unmasked(m, i);
+	else if (!was && now)
+		msix_vector_masked(m, i);
 	else if (!now && field != 3 && v->gsi >= 0)
 		msix_vector_arm(m, i); /* changed while live: update the route now */
 }
@@ -536,6 +561,11 @@ static bool msix_bar_access(struct pci_msix *m, unsigned bar, uint64_t off, void
 	if (in_pba) {
 		if (!is_write) {
 			uint64_t q = m->pba[rel / 8];
+			for (unsigned b = 0; m->external && b < 64 && (rel / 8) * 64 + b < m->nr; b++) {
+				unsigned i = (unsigned)(rel / 8) * 64 + b;
+				if (msix_masked(m, i) && msix_efd_pending(&m->v[i]))
+					q |= 1ULL << b;
+			}
 			val_to_data(data, len, len == 8 ? q : (uint32_t)(q >> (8 * (rel % 8))));
 		}
 	} else {
@@ -576,8 +606,8 @@ static void msix_reset(struct pci_msix *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-int pci_msix_init(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsigned bar,
-		  uint32_t table_off, uint32_t pba_off, struct error *err)
+static int msix_init(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsigned bar,
+		     uint32_t table_off, uint32_t pba_off, int at, struct error *err)
 {
 	memset(m, 0, sizeof(*m));
 	m->dev = dev;
@@ -618,7 +648,7 @@ int pci_msix_init(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsig
 			return err_setf(err, "%s: cannot create MSI-X eventfd: %s", dev->name, strerror(e));
 		}
 	}
-	int cap = pci_add_capability(dev, PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF, err);
+	int cap = at >= 0 ? at : pci_add_capability(dev, PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF, err);
 	if (cap < 0) {
 		pci_msix_destroy(m);
 		return -1;
@@ -631,6 +661,22 @@ int pci_msix_init(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsig
 	pci_cfg_set32(dev, (uint32_t)cap + PCI_MSIX_PBA, pba_off | bar);
 	dev->msix = m;
 	return 0;
+}
+
+int pci_msix_init(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsigned bar,
+		  uint32_t table_off, uint32_t pba_off, struct error *err)
+{
+	return msix_init(m, dev, nr, bar, table_off, pba_off, -1, err);
+}
+
+int pci_msix_init_at(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsigned bar,
+		     uint32_t table_off, uint32_t pba_off, uint8_t cap, struct error *err)
+{
+	if (cap < PCI_STD_HEADER_SIZEOF || cap + PCI_CAP_MSIX_SIZEOF > (int)PCI_CFG_LEGACY_SIZE) {
+		memset(m, 0, sizeof(*m));
+		return err_setf(err, "%s: MSI-X capability offset 0x%x is out of range", dev->name, cap);
+	}
+	return msix_init(m, dev, nr, bar, table_off, pba_off, cap, err);
 }
 
 void pci_msix_destroy(struct pci_msix *m)
@@ -747,6 +793,8 @@ static void dev_cfg_write(struct pci_device *dev, uint32_t off, uint32_t len, ui
 		pci_update_mappings(dev, false, NULL);
 	if (dev->msix && overlaps(off, len, dev->msix->cap + PCI_MSIX_FLAGS, 2))
 		msix_control_written(dev->msix);
+	if (dev->ops && dev->ops->cfg_written)
+		dev->ops->cfg_written(dev, off, len);
 }
 
 struct pci_device *pci_bus_find(struct pci_bus *bus, unsigned slot, unsigned func)

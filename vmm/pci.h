@@ -19,8 +19,11 @@
  *     addresses, KVM memslots for VFIO). Every BAR is also claimed on the
  *     bus, so overlapping guest programming is refused (logged at debug), as
  *     are BARs over RAM, at 0, past the address limit, or in 0xFEC00000-4G.
- *  4. ops->cfg_read/cfg_write may override config space (passthrough).
- *  5. Interrupts: MSI-X only (pci_msix_notify()); INTx is not wired (pin 0).
+ *  4. ops->cfg_read/cfg_write may override config space (passthrough);
+ *     ops->cfg_written runs after an emulated write took effect.
+ *  5. Interrupts: MSI-X (pci_msix_notify(), or eventfds signalled from
+ *     outside: pci_msix.external); INTx is not wired by the bus (pin 0), a
+ *     passthrough device wires its own (vfio/pci.c).
  *  6. A guest reboot re-creates the whole VM (vm.h), so there is no bus
  *     reset; pci_device_reset() (power-on config, BARs remapped, MSI-X
  *     cleared, then ops->reset) is there for function-level reset.
@@ -85,6 +88,9 @@ struct pci_device_ops {
 	 * false to let the emulated write (masks, BARs, MSI-X) proceed. */
 	void (*cfg_read)(struct pci_device *dev, uint32_t off, uint32_t len, uint32_t *val);
 	bool (*cfg_write)(struct pci_device *dev, uint32_t off, uint32_t len, uint32_t val);
+	/* After an emulated config write (masks applied, BARs and MSI-X updated;
+	 * not called when cfg_write consumed it). dev->lock held. */
+	void (*cfg_written)(struct pci_device *dev, uint32_t off, uint32_t len);
 	/* A BAR became decoded at addr / stopped being decoded (dev->lock held).
 	 * A failing bar_map leaves the BAR unmapped (logged). */
 	int (*bar_map)(struct pci_device *dev, unsigned bar, uint64_t addr, struct error *err);
@@ -196,6 +202,10 @@ struct pci_msix {
 	uint32_t table_off, pba_off;
 	uint8_t cap;          /* config offset of the capability */
 	bool enabled, fmask;  /* mirror of message control */
+	/* The vector eventfds are also signalled from outside (VFIO): masking a
+	 * vector unbinds its irqfd so the count waits in the eventfd (KVM injects
+	 * it when the irqfd is bound again on unmask), and the PBA shows it. */
+	bool external;
 	struct pci_msix_vector *v;
 	uint64_t *pba;
 	unsigned stats_delivered, stats_pended; /* for tests / debugging */
@@ -208,6 +218,10 @@ struct pci_msix {
  */
 int pci_msix_init(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsigned bar,
 		  uint32_t table_off, uint32_t pba_off, struct error *err);
+/* The same for a capability already in config space at `cap` (passthrough
+ * keeps the device's own capability layout); fills its registers. */
+int pci_msix_init_at(struct pci_msix *m, struct pci_device *dev, unsigned nr, unsigned bar,
+		     uint32_t table_off, uint32_t pba_off, uint8_t cap, struct error *err);
 void pci_msix_destroy(struct pci_msix *m);
 /*
  * Raise vector (any thread, any lock but msix->lock held). Unmasked: the

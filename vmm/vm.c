@@ -392,3 +392,49 @@ void vm_destroy(struct vm *vm)
 	vm->routing = NULL;
 	vm->cpuid = NULL;
 }
+
+/* ---- device memslots ------------------------------------------------------ */
+
+static int vm_memslot_alloc(struct vm *vm)
+{
+	for (unsigned i = GMEM_MAX_REGIONS; i < VM_MEMSLOT_MAX; i++) {
+		uint64_t bit = 1ULL << (i % 64);
+		uint64_t old = atomic_fetch_or(&vm->memslots[i / 64], bit);
+		if (!(old & bit))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void vm_memslot_free(struct vm *vm, int slot)
+{
+	atomic_fetch_and(&vm->memslots[slot / 64], ~(1ULL << (slot % 64)));
+}
+
+int vm_memslot_map(struct vm *vm, uint64_t gpa, uint64_t size, void *host, struct error *err)
+{
+	int slot = vm_memslot_alloc(vm);
+	if (slot < 0)
+		return err_setf(err, "out of KVM memory slots (%d)", VM_MEMSLOT_MAX);
+	struct kvm_userspace_memory_region kr = {
+		.slot = (uint32_t)slot, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uintptr_t)host,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
+		int e = errno;
+		vm_memslot_free(vm, slot);
+		return err_setf(err, "KVM_SET_USER_MEMORY_REGION (0x%llx bytes at 0x%llx): %s",
+				(unsigned long long)size, (unsigned long long)gpa, strerror(e));
+	}
+	return slot;
+}
+
+void vm_memslot_unmap(struct vm *vm, int slot)
+{
+	if (slot < GMEM_MAX_REGIONS || slot >= VM_MEMSLOT_MAX)
+		return;
+	struct kvm_userspace_memory_region kr = { .slot = (uint32_t)slot, .memory_size = 0 };
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0)
+		log_warn("KVM memslot %d not removed: %s", slot, strerror(errno));
+	vm_memslot_free(vm, slot);
+}

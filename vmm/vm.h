@@ -83,6 +83,7 @@ enum vm_exit_reason {
 };
 
 #define VM_MAX_GSI 1024
+#define VM_MEMSLOT_MAX 512 /* device memslots: BARs mapped into the guest */
 #define VM_FIRST_MSI_GSI 24 /* GSIs 0..23 are the IOAPIC pins */
 
 struct vm {
@@ -98,6 +99,8 @@ struct vm {
 	struct bus mmio;
 	struct evloop loop;
 	struct pci_bus *pci;          /* set by the PCI host bridge device */
+	/* KVM memslots beyond guest RAM (vm_memslot_map), one bit each. */
+	_Atomic uint64_t memslots[VM_MEMSLOT_MAX / 64];
 
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
@@ -158,5 +161,16 @@ int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 /* Make KVM signal `fd` on a guest write to addr (no VMM exit). */
 int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len, bool pio, int fd, bool assign,
 		 struct error *err);
+
+/* ---- device memory ---------------------------------------------------------- */
+
+/*
+ * Map host memory (a VFIO BAR mmap, a shared-memory BAR) at gpa as a KVM
+ * memslot, so guest accesses go straight to it without exits. Page-aligned
+ * gpa/size/host. Returns the slot (for vm_memslot_unmap) or -1 with err set.
+ * Any thread; slots of guest RAM (gmem) are never handed out.
+ */
+int vm_memslot_map(struct vm *vm, uint64_t gpa, uint64_t size, void *host, struct error *err);
+void vm_memslot_unmap(struct vm *vm, int slot);
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 #
 # build-initramfs.sh --kernel-cache DIR --output FILE.cpio.gz [--modules "M..."]
+#                    [--bin FILE]...
 #
 # Build the passvm TEST GUEST initramfs: busybox-static, tests/guest/init as
 # /init, the test scripts of tests/guest/tests/ as /tests/NAME, and the
@@ -17,6 +18,7 @@
 #                       "" for none.  Debian's kernel builds virtio_pci,
 #                       virtio_blk and virtio-rng as modules (=m), while the
 #                       8250 console, devtmpfs and hw_random core are =y.
+#   --bin FILE          a static program for the tests, as /bin/NAME (repeatable)
 #
 # Rebuilds only when an input changed (a stamp beside FILE records a hash).
 set -euo pipefail
@@ -32,12 +34,13 @@ usage() {
 	exit 2
 }
 
-kcache='' out='' modules=$default_modules
+kcache='' out='' modules=$default_modules bins=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel-cache) kcache=${2:?}; shift 2 ;;
 	--output) out=${2:?}; shift 2 ;;
 	--modules) modules=${2-}; shift 2 ;;
+	--bin) bins+=("${2:?}"); shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "$prog: unknown argument $1" >&2; usage ;;
 	esac
@@ -51,7 +54,7 @@ bb=$(ilib_static_busybox)
 
 # --- Up to date? ------------------------------------------------------------
 inputs=("$0" "$here/initramfs-lib.sh" "$here/init" "$here/guest-lib.sh" "$bb"
-	"$kcache/.fetch-kernel.stamp" "$here"/tests/*)
+	"$kcache/.fetch-kernel.stamp" "$here"/tests/* "${bins[@]}")
 hash=$( (ilib_hash "${inputs[@]}"; echo "modules=$modules") | sha256sum | cut -d' ' -f1)
 stamp=$out.stamp
 if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
@@ -70,6 +73,9 @@ ilib_install_modules "$moddir" "$root" etc/modules.load $modules
 install -m 0755 "$here/init" "$root/init"
 install -m 0644 "$here/guest-lib.sh" "$root/lib/passvm/guest-lib.sh"
 install -m 0644 "$here"/tests/* "$root/tests/"
+for b in "${bins[@]}"; do
+	install -m 0755 "$b" "$root/bin/$(basename "$b")"
+done
 
 ilib_cpio "$root" | gzip -n -9 >"$work/initramfs.cpio.gz"
 mv "$work/initramfs.cpio.gz" "$out"

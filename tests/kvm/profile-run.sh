@@ -4,7 +4,8 @@
 # the acpi payload (which checks the MADT's CPU count against expect_cpus),
 # flags override the profile's values, a relative kernel path resolves
 # against the profile's folder, a profile naming devices this build cannot
-# start yet is refused, and a broken profile is refused with FILE:LINE.
+# start yet (or a passthrough device the host lacks) is refused, and a broken
+# profile is refused with FILE:LINE.
 # usage: profile-run.sh PASSVM ACPI_PAYLOAD
 set -u
 passvm=$1 payload=$2
@@ -62,11 +63,16 @@ run topology-mismatch 2 "$work/vm.ini" --cpus 3
 grep -q '1/1/2' <<<"$out" || fail "topology-mismatch: the message does not name the topology"
 grep -q 'PAYLOAD' <<<"$out" && fail "topology-mismatch: the guest ran"
 
-# Passthrough is not in this build yet: refused, not silently dropped.
+# Passthrough of a device this host lacks: one clear error naming it, before
+# anything is bound or booted (the host kernel has no VFIO; the lab proves
+# the rest).
 { cat "$work/vm.ini"; printf '[passthrough.gpu]\naddress = 0000:01:00.0\n'; } >"$work/pt.ini"
 run passthrough 2 "$work/pt.ini"
-grep -q 'VFIO passthrough' <<<"$out" || fail "passthrough: no message naming VFIO passthrough"
+grep -q '0000:01:00.0' <<<"$out" || fail "passthrough: the message does not name 0000:01:00.0"
 grep -q 'PAYLOAD' <<<"$out" && fail "passthrough: the guest ran"
+run vfio-flag 2 "$work/vm.ini" --vfio 0000:01:00
+grep -q '0000:01:00' <<<"$out" || fail "vfio-flag: the message does not name slot 0000:01:00"
+grep -q 'PAYLOAD' <<<"$out" && fail "vfio-flag: the guest ran"
 
 # A typo: FILE:LINE and a suggestion.
 sed 's/^memory/memroy/' "$work/vm.ini" >"$work/typo.ini"

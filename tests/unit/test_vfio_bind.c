@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -449,6 +451,147 @@ static void test_state_dir_env(void **state)
 	assert_string_equal(vfio_bind_state_dir(), "/run/passvm");
 }
 
+/* ---- the owner ------------------------------------------------------------- */
+
+/* Binding records this process (PID + start time) as the device's owner. */
+static void test_record_owner(void **state)
+{
+	struct tree *t = *state;
+	tree_device(t, BDF, "nvidia", "");
+	bool changed = false;
+	struct error err = { "" };
+	assert_int_equal(vfio_bind_device(t->sys, t->state, &t->addr, &changed, &err), 0);
+	struct vfio_bind_record r;
+	record_read(t, &r);
+	assert_int_equal(r.owner_pid, (int)getpid());
+	assert_true(r.owner_start > 0);
+	assert_true(vfio_bind_owner_alive(&r));
+	r.owner_start++;               /* the PID, recycled by another process */
+	assert_false(vfio_bind_owner_alive(&r));
+	r.owner_pid = 0;               /* records of older versions: dead */
+	assert_false(vfio_bind_owner_alive(&r));
+}
+
+/* Field 22 of /proc/PID/stat, read the plain way (the code under test has its own). */
+static unsigned long long proc_start(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	unsigned long long start = 0;
+	for (int tries = 0; tries < 1000 && !start; tries++) {
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			usleep(1000);
+			continue;
+		}
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		char *p = strrchr(buf, ')');
+		assert_non_null(p);
+		assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+					"%*d %*d %*d %*d %*d %*d %llu", &start), 1);
+	}
+	return start;
+}
+
+static void write_owned_record(const struct tree *t, int pid, unsigned long long start)
+{
+	struct vfio_bind_record r = { .vendor = 0x10de, .device = 0x2684, .owner_pid = pid,
+				      .owner_start = start };
+	r.addr = t->addr;
+	snprintf(r.driver, sizeof(r.driver), "nvidia");
+	struct error err = { "" };
+	assert_int_equal(vfio_bind_record_write(t->state, &r, &err), 0);
+}
+
+/* A live process that is not us, as a record's owner (kill it with child_end). */
+static pid_t child_start(unsigned long long *start)
+{
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	*start = proc_start(child);
+	return child;
+}
+
+static void child_end(pid_t child)
+{
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+}
+
+/* restore_all (passvm restore, and every start) never takes a device from
+ * another running passvm; a dead owner's device, or the caller's own, is
+ * given back. */
+static void test_restore_all_skips_live_owner(void **state)
+{
+	struct tree *t = *state;
+	unsigned long long start;
+	pid_t child = child_start(&start);
+	write_owned_record(t, child, start);
+	tree_device(t, BDF, "vfio-pci", "vfio-pci");
+	tree_driver(t, "nvidia");
+	FILE *log = tmpfile();
+	struct error err = { "" };
+	assert_int_equal(vfio_bind_restore_all(t->sys, t->state, log, &err), 0);
+	assert_true(record_exists(t, &t->addr));
+	assert_string_equal(tree_get(t, "bus/pci/drivers/vfio-pci/unbind"), "");
+	char want[64];
+	snprintf(want, sizeof(want), "in use by passvm PID %d", child);
+	assert_non_null(strstr(log_text(log), want));
+	fclose(log);
+
+	write_owned_record(t, child, start + 1); /* owner died, PID reused */
+	assert_int_equal(vfio_bind_restore_all(t->sys, t->state, NULL, &err), 1);
+	assert_false(record_exists(t, &t->addr));
+	assert_string_equal(tree_get(t, "bus/pci/drivers/nvidia/bind"), BDF);
+
+	struct vfio_bind_record me;
+	vfio_bind_owner_self(&me);
+	write_owned_record(t, me.owner_pid, me.owner_start);
+	assert_int_equal(vfio_bind_restore_all(t->sys, t->state, NULL, &err), 1);
+	assert_false(record_exists(t, &t->addr));
+	child_end(child);
+}
+
+/* Binding a device whose record belongs to a running passvm is refused
+ * before any sysfs write; a dead owner's record is taken over (driver kept). */
+static void test_bind_live_owner_refused(void **state)
+{
+	struct tree *t = *state;
+	tree_device(t, BDF, "nvidia", "");
+	struct vfio_bind_record me;
+	vfio_bind_owner_self(&me);
+	int parent = (int)getppid();
+	write_owned_record(t, parent, 0);
+	bool changed = false;
+	struct error err = { "" };
+	/* start 0 = unknown = dead: taken over, owner becomes us, driver kept. */
+	assert_int_equal(vfio_bind_device(t->sys, t->state, &t->addr, &changed, &err), 0);
+	struct vfio_bind_record r;
+	record_read(t, &r);
+	assert_int_equal(r.owner_pid, me.owner_pid);
+	assert_string_equal(r.driver, "nvidia");
+
+	/* A live owner that is not us: refused, nothing written to sysfs. */
+	unsigned long long start;
+	pid_t child = child_start(&start);
+	struct vfio_bind_record other = { .owner_pid = child, .owner_start = start };
+	assert_true(vfio_bind_owner_alive(&other));
+	write_owned_record(t, child, other.owner_start);
+	tree_put(t, "", "bus/pci/devices/" BDF "/driver_override");
+	assert_int_equal(vfio_bind_device(t->sys, t->state, &t->addr, &changed, &err), -1);
+	char want[64];
+	snprintf(want, sizeof(want), "running passvm (PID %d)", child);
+	assert_non_null(strstr(err.msg, want));
+	assert_string_equal(tree_get(t, "bus/pci/devices/" BDF "/driver_override"), "");
+	child_end(child);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, tree_setup, tree_teardown)
@@ -469,6 +612,9 @@ int main(void)
 		T(test_restore_rebound_by_hand),
 		T(test_damaged_record),
 		T(test_record_round_trip),
+		T(test_record_owner),
+		T(test_restore_all_skips_live_owner),
+		T(test_bind_live_owner_refused),
 		cmocka_unit_test(test_state_dir_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
