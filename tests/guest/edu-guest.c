@@ -17,7 +17,9 @@
  *      mode to do it from userspace).
  * Prints PASSVM-INFO lines; exit status 0 when all three worked.
  */
+#ifndef _GNU_SOURCE /* the project's c_args define it already */
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <stdarg.h>
 #include <errno.h>
