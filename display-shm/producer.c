@@ -8,8 +8,10 @@
  * guest initramfs.
  *
  *   passvm-shm-producer [--file PATH] [--sysfs ROOT] [--size WxH] [--fps N]
- *                       [--frames N] [--quiet]
+ *                       [--frames N] [--still] [--cursor X,Y] [--quiet]
  * --frames N: stop after N frames were posted to a subscriber (0: forever).
+ * --still: every frame is the picture of serial 1 (the square does not move)
+ * and --cursor X,Y fixes the cursor, so screenshots have known pixels.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +32,9 @@
 struct opts {
 	const char *file, *sysfs;
 	unsigned width, height, fps, frames;
-	int quiet;
+	int quiet, still;
+	bool fixed_cursor;
+	int16_t cursor_x, cursor_y;
 };
 
 static int map_file(const char *path, uint8_t **mem, uint64_t *size, struct error *err)
@@ -70,6 +74,16 @@ static int find_ivshmem(const char *root, char *out, size_t len, struct error *e
 			continue;
 		snprintf(out, len, "%s/%s/resource2", dir, e->d_name);
 		found = 0;
+		/* No guest driver claims ivshmem: turn on its memory decoding
+		 * (pci_enable_device) so BAR2 answers; best effort, a device
+		 * that is already enabled needs nothing. */
+		snprintf(p, sizeof(p), "%s/%s/enable", dir, e->d_name);
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (write(fd, "1", 1) != 1)
+				fprintf(stderr, "passvm-shm-producer: %s: %s\n", p, strerror(errno));
+			close(fd);
+		}
 	}
 	closedir(dp);
 	return found ? err_setf(err, "no ivshmem device (1af4:1110) in %s", dir) : 0;
@@ -77,6 +91,8 @@ static int find_ivshmem(const char *root, char *out, size_t len, struct error *e
 
 static void draw(uint32_t *px, const struct opts *o, uint32_t serial)
 {
+	if (o->still)
+		serial = 1;
 	for (uint32_t y = 0; y < o->height; y++)
 		for (uint32_t x = 0; x < o->width; x++)
 			px[(size_t)y * o->width + x] = tp_pixel(serial, o->width, o->height, x, y);
@@ -85,7 +101,7 @@ static void draw(uint32_t *px, const struct opts *o, uint32_t serial)
 /* What changed since the previous frame: the square's old and new places. */
 static unsigned damage(const struct opts *o, uint32_t serial, struct kvmfr_wire_rect *r)
 {
-	if (serial <= 1)
+	if (serial <= 1 || o->still)
 		return 0;
 	uint32_t y = tp_square_y(o->height), s = MIN(TP_SQUARE, o->height);
 	r[0] = (struct kvmfr_wire_rect){ tp_square_x(serial - 1, o->width), y, TP_SQUARE, s };
@@ -93,13 +109,17 @@ static unsigned damage(const struct opts *o, uint32_t serial, struct kvmfr_wire_
 	return 2;
 }
 
-static void send_cursor(struct kvmfr_producer *p, uint32_t i, bool shape)
+static void send_cursor(struct kvmfr_producer *p, const struct opts *o, uint32_t i, bool shape)
 {
 	static uint32_t arrow[16 * 16];
 	for (unsigned k = 0; k < 256; k++)
 		arrow[k] = (k % 16) <= (k / 16) ? 0xffff0000u : 0; /* a red triangle */
 	int16_t x, y;
 	tp_cursor(i, &x, &y);
+	if (o->fixed_cursor) {
+		x = o->cursor_x;
+		y = o->cursor_y;
+	}
 	kvmfr_producer_cursor(p, KVMFR_CURSOR_FLAG_POSITION | KVMFR_CURSOR_FLAG_VISIBLE, x, y,
 			      shape ? arrow : NULL, 16, 16, 0, 0, dshm_now_ms());
 }
@@ -116,7 +136,7 @@ static int run(struct kvmfr_producer *p, const struct opts *o, struct error *err
 		lgmp_host_process(&p->host, dshm_now_ms());
 		bool new_cursor_sub = lgmp_host_new_subs(&p->host, (unsigned)p->qcursor) > 0;
 		if (lgmp_host_has_subs(&p->host, (unsigned)p->qcursor)) {
-			send_cursor(p, (uint32_t)cursor, new_cursor_sub || cursor % 64 == 0);
+			send_cursor(p, o, (uint32_t)cursor, new_cursor_sub || cursor % 64 == 0);
 			cursor++;
 		}
 		struct kvmfr_wire_rect r[2];
@@ -150,6 +170,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "file", required_argument, NULL, 'f' }, { "sysfs", required_argument, NULL, 's' },
 		{ "size", required_argument, NULL, 'S' }, { "fps", required_argument, NULL, 'r' },
 		{ "frames", required_argument, NULL, 'n' }, { "quiet", no_argument, NULL, 'q' },
+		{ "still", no_argument, NULL, 'T' }, { "cursor", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	*o = (struct opts){ .sysfs = "/sys", .width = 640, .height = 360, .fps = 60 };
@@ -166,6 +187,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'r': o->fps = (unsigned)atoi(optarg); break;
 		case 'n': o->frames = (unsigned)atoi(optarg); break;
 		case 'q': o->quiet = 1; break;
+		case 'T': o->still = 1; break;
+		case 'c':
+			if (sscanf(optarg, "%hd,%hd", &o->cursor_x, &o->cursor_y) != 2)
+				return -1;
+			o->fixed_cursor = true;
+			break;
 		default: return -1;
 		}
 	}
@@ -182,7 +209,8 @@ int main(int argc, char **argv)
 	struct kvmfr_producer p;
 	if (parse(argc, argv, &o)) {
 		fprintf(stderr, "usage: passvm-shm-producer [--file PATH] [--sysfs ROOT] "
-				"[--size WxH] [--fps N] [--frames N] [--quiet]\n");
+				"[--size WxH] [--fps N] [--frames N] [--still] [--cursor X,Y] "
+				"[--quiet]\n");
 		return 2;
 	}
 	if (!o.file && !find_ivshmem(o.sysfs, path, sizeof(path), &err))

@@ -12,6 +12,7 @@
 #define PASSVM_DSHM_VIEWER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dshm.h"
@@ -129,6 +130,8 @@ struct dshm_view_sdl_opts {
 struct dshm_view_sdl *dshm_view_sdl_open(const struct dshm_view_sdl_opts *o,
 					 struct dshm_view_ops *ops, struct error *err);
 void dshm_view_sdl_close(struct dshm_view_sdl *s);
+/* "VIDEO-DRIVER/RENDERER", for benchmark reports. */
+void dshm_view_sdl_describe(struct dshm_view_sdl *s, char *buf, size_t len);
 
 /* `passvm view` (viewer_main.c). */
 int dshm_view_command(int argc, char **argv);

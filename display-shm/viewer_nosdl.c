@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The viewer's back end when passvm is built without SDL2: says how to get it. */
+#include <stdio.h>
+
 #include "viewer.h"
 
 struct dshm_view_sdl *dshm_view_sdl_open(const struct dshm_view_sdl_opts *o,
@@ -12,4 +14,9 @@ struct dshm_view_sdl *dshm_view_sdl_open(const struct dshm_view_sdl_opts *o,
 
 void dshm_view_sdl_close(struct dshm_view_sdl *s)
 {
+}
+
+void dshm_view_sdl_describe(struct dshm_view_sdl *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "none");
 }

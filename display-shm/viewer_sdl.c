@@ -207,3 +207,11 @@ void dshm_view_sdl_close(struct dshm_view_sdl *s)
 		SDL_Quit();
 	free(s);
 }
+
+void dshm_view_sdl_describe(struct dshm_view_sdl *s, char *buf, size_t len)
+{
+	SDL_RendererInfo ri = { .name = "?" };
+	SDL_GetRendererInfo(s->ren, &ri);
+	const char *drv = SDL_GetCurrentVideoDriver();
+	SDL_snprintf(buf, len, "%s/%s", drv ? drv : "?", ri.name);
+}

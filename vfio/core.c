@@ -380,6 +380,114 @@ int vfio_device_reset(struct vfio_device *d, struct error *err)
 	return 0;
 }
 
+/* ---- bus (hot) reset ------------------------------------------------------ */
+
+/* Devices a bus reset can hit: 256 on a bus; more means a confused answer. */
+#define VFIO_HOT_RESET_MAX 256u
+
+static bool vfio_group_in(const int *fds, unsigned n, int fd)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (fds[i] == fd)
+			return true;
+	return false;
+}
+
+int vfio_hot_reset_groups(const struct vfio_pci_hot_reset_info *info,
+			  const struct vfio_group *owned, unsigned nr_owned, int *fds,
+			  unsigned *nr_fds, const char *dev_name, struct error *err)
+{
+	*nr_fds = 0;
+	size_t room = info->argsz < sizeof(*info) ? 0 :
+		      (info->argsz - sizeof(*info)) / sizeof(info->devices[0]);
+	if (!info->count || info->count > room || info->count > VFIO_HOT_RESET_MAX)
+		return err_setf(err, "%s: bogus hot reset info (%u devices)", dev_name, info->count);
+	if (info->flags)
+		return err_setf(err, "%s: hot reset info in a form passvm does not know "
+				"(flags 0x%x)", dev_name, info->flags);
+	for (uint32_t i = 0; i < info->count; i++) {
+		const struct vfio_pci_dependent_device *dd = &info->devices[i];
+		const struct vfio_group *g = NULL;
+		for (unsigned j = 0; j < nr_owned && !g; j++)
+			if (owned[j].fd >= 0 && owned[j].id == (int)dd->group_id)
+				g = &owned[j];
+		if (!g)
+			return err_setf(err, "%s: a bus reset would also reset %04x:%02x:%02x.%u "
+					"(IOMMU group %u), which this VM does not own: pass it "
+					"through as well", dev_name, dd->segment, dd->bus,
+					dd->devfn >> 3, dd->devfn & 7u, dd->group_id);
+		if (!vfio_group_in(fds, *nr_fds, g->fd))
+			fds[(*nr_fds)++] = g->fd;
+	}
+	return 0;
+}
+
+/* The devices a bus/slot reset of d hits; 1 when the kernel offers none. */
+static int vfio_hot_reset_info(struct vfio_device *d, struct vfio_pci_hot_reset_info **out,
+			       struct error *err)
+{
+	struct vfio_pci_hot_reset_info probe = { .argsz = sizeof(probe) };
+	*out = NULL;
+	if (ioctl(d->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &probe) < 0 && errno != ENOSPC) {
+		if (errno == ENODEV)
+			return 1;
+		return err_setf(err, "%s: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: %s", d->name,
+				strerror(errno));
+	}
+	if (!probe.count || probe.count > VFIO_HOT_RESET_MAX)
+		return err_setf(err, "%s: bogus hot reset info (%u devices)", d->name, probe.count);
+	size_t size = sizeof(probe) + probe.count * sizeof(probe.devices[0]);
+	struct vfio_pci_hot_reset_info *info = calloc(1, size);
+	if (!info)
+		return err_setf(err, "out of memory");
+	info->argsz = (uint32_t)size;
+	if (ioctl(d->fd, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info) < 0) {
+		free(info);
+		return err_setf(err, "%s: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: %s", d->name,
+				strerror(errno));
+	}
+	*out = info;
+	return 0;
+}
+
+static int vfio_hot_reset(struct vfio_device *d, const int *fds, unsigned n, struct error *err)
+{
+	size_t size = sizeof(struct vfio_pci_hot_reset) + n * sizeof(int32_t);
+	struct vfio_pci_hot_reset *hr = calloc(1, size);
+	if (!hr)
+		return err_setf(err, "out of memory");
+	hr->argsz = (uint32_t)size;
+	hr->count = n;
+	for (unsigned i = 0; i < n; i++)
+		hr->group_fds[i] = fds[i];
+	int r = ioctl(d->fd, VFIO_DEVICE_PCI_HOT_RESET, hr);
+	int e = errno;
+	free(hr);
+	if (r < 0)
+		return err_setf(err, "%s: VFIO_DEVICE_PCI_HOT_RESET: %s", d->name, strerror(e));
+	return 0;
+}
+
+int vfio_device_bus_reset(struct vfio_device *d, const struct vfio_group *owned,
+			  unsigned nr_owned, struct error *err)
+{
+	struct vfio_pci_hot_reset_info *info;
+	int r = vfio_hot_reset_info(d, &info, err);
+	if (r)
+		return r;
+	int *fds = calloc(info->count, sizeof(*fds));
+	unsigned n = 0;
+	if (!fds)
+		r = err_setf(err, "out of memory");
+	else
+		r = vfio_hot_reset_groups(info, owned, nr_owned, fds, &n, d->name, err);
+	free(info);
+	if (!r)
+		r = vfio_hot_reset(d, fds, n, err);
+	free(fds);
+	return r;
+}
+
 /* ---- region access ------------------------------------------------------- */
 
 static int vfio_region_prot(const struct vfio_region *r)

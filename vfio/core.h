@@ -159,6 +159,27 @@ int vfio_intx_unmask(struct vfio_device *d, struct error *err);
  */
 int vfio_device_reset(struct vfio_device *d, struct error *err);
 
+/*
+ * Bus (or slot) reset, for a device without a reset of its own: the kernel
+ * offers it when the bus can be reset, and allows it only with the fds of
+ * every group whose devices it hits, so only when all of those are `owned`
+ * (ours). Returns 1 without doing anything when the kernel offers no bus or
+ * slot reset for d (ENODEV), -1 when it is refused or fails (err names an
+ * affected device that is not ours).
+ */
+int vfio_device_bus_reset(struct vfio_device *d, const struct vfio_group *owned,
+			  unsigned nr_owned, struct error *err);
+/*
+ * The decision, exposed for the tests: which of `owned`'s group fds the hot
+ * reset `info` (a VFIO_DEVICE_GET_PCI_HOT_RESET_INFO answer; its count is
+ * checked against its argsz) needs, each once, in fds[] (room for
+ * info->count); -1 when an affected device is in a group not owned.
+ */
+struct vfio_pci_hot_reset_info;
+int vfio_hot_reset_groups(const struct vfio_pci_hot_reset_info *info,
+			  const struct vfio_group *owned, unsigned nr_owned, int *fds,
+			  unsigned *nr_fds, const char *dev_name, struct error *err);
+
 /* DMA: [vaddr, vaddr+size) of this process readable/writable by devices at iova. */
 int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,
 		 struct error *err);

@@ -21,7 +21,6 @@
 #include "vm.h"
 
 #define VFIO_PCI_ROM_MAX (64 * MiB)
-#define VFIO_PCI_INTX_GSI 10    /* ISA IRQs 10 and 11: free on our platform */
 #define VFIO_PCI_CLASS_DISPLAY 0x03
 
 static uint32_t ones(uint32_t len)
@@ -551,9 +550,9 @@ static void vfio_pci_setup_intx(struct vfio_pci_dev *d, uint8_t pin)
 	const struct vfio_irq *irq = vfio_device_irq(&d->vdev, VFIO_PCI_INTX_IRQ_INDEX);
 	d->intx.trigger = d->intx.unmask = -1;
 	d->intx.pin = 0;
-	if (!pin || pin > 4 || !irq || !irq->count || !vm_has_kvm(d))
+	if (!pin || pin > PCI_INTX_PINS || !irq || !irq->count || !vm_has_kvm(d))
 		return;
-	d->intx.gsi = VFIO_PCI_INTX_GSI + (d->pci.slot & 1);
+	d->intx.gsi = (int)pci_intx_gsi(d->pci.slot, pin);
 	d->intx.trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->intx.unmask = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct error e;
@@ -750,6 +749,21 @@ out:
 
 /* ---- life cycle ------------------------------------------------------------------ */
 
+static void vfio_pci_bus_reset(struct vfio_pci_dev *d, const char *when);
+
+/* The device's own reset, else its bus's (once it is in a set). */
+static void vfio_pci_reset(struct vfio_pci_dev *d, const char *when)
+{
+	struct error e;
+	int r = vfio_device_reset(&d->vdev, &e);
+	if (r < 0)
+		log_warn("%s: reset at %s failed: %s", d->name, when, e.msg);
+	else if (r > 0 && d->set)
+		vfio_pci_bus_reset(d, when);
+	else if (r > 0)
+		log_debug("%s: offers no reset of its own", d->name);
+}
+
 void vfio_pci_gpu_notes(const struct vfio_pci_dev *d)
 {
 	uint16_t vendor = pci_cfg_get16(&d->pci, PCI_VENDOR_ID);
@@ -780,12 +794,7 @@ struct vfio_pci_dev *vfio_pci_dev_create(struct vm *vm, struct vfio_device *vdev
 	snprintf(d->name, sizeof(d->name), "vfio %s", vdev->name);
 	/* d->pci (and its lock) is initialized by pci_device_init() in the build;
 	 * zeroed, the lock is a valid unlocked mutex for an early failure. */
-	struct error e;
-	int r = vfio_device_reset(&d->vdev, &e);
-	if (r < 0)
-		log_warn("%s: reset at start failed: %s", d->name, e.msg);
-	else if (r > 0)
-		log_debug("%s: offers no reset; it starts in the state the host left it", d->name);
+	vfio_pci_reset(d, "start"); /* no set yet: a bus reset waits for the others */
 	if (vfio_pci_build(d, romfile, err)) {
 		vfio_pci_dev_destroy(d);
 		return NULL;
@@ -853,9 +862,8 @@ void vfio_pci_dev_destroy(struct vfio_pci_dev *d)
 	vfio_pci_irqs_off(d);
 	if (d->has_msix)
 		pci_msix_destroy(&d->msix);
-	struct error e;
-	if (d->vdev.fd >= 0 && vfio_device_reset(&d->vdev, &e) < 0)
-		log_warn("%s: reset at stop failed: %s", d->name, e.msg);
+	if (d->vdev.fd >= 0)
+		vfio_pci_reset(d, "stop");
 	vfio_device_close(&d->vdev);
 	pthread_mutex_destroy(&d->pci.lock);
 	free(d->rom.data);
@@ -870,6 +878,24 @@ struct vfio_pci_set {
 	struct vfio_group groups[VFIO_PT_MAX];
 	struct vfio_pci_dev *devs[VFIO_PT_MAX];
 };
+
+/*
+ * A device without a reset of its own would keep the host's (or the last
+ * guest's) state: reset its bus, which the kernel allows only when every
+ * device that hits is in one of our groups.
+ */
+static void vfio_pci_bus_reset(struct vfio_pci_dev *d, const char *when)
+{
+	struct error e;
+	int r = vfio_device_bus_reset(&d->vdev, d->set->groups, d->set->nr_groups, &e);
+	if (!r)
+		log_info("%s: no reset of its own: its bus was reset at %s instead", d->name, when);
+	else if (r > 0)
+		log_warn("%s: no reset of its own, and the kernel offers no bus or slot reset for "
+			 "it (at %s): it keeps whatever state it was left in", d->name, when);
+	else
+		log_warn("%s: no reset of its own, and no bus reset at %s: %s", d->name, when, e.msg);
+}
 
 static void vfio_pci_set_destroy(struct vm *vm, void *state)
 {
@@ -918,6 +944,7 @@ static int vfio_pci_set_open(struct vm *vm, struct vfio_pci_set *s, const struct
 	if (!d)
 		return -1;
 	s->devs[s->nr_devs++] = d;
+	d->set = s;
 	vfio_pci_gpu_notes(d);
 	return 0;
 }
@@ -958,6 +985,10 @@ static int vfio_pci_set_init(struct vm *vm, struct error *err)
 	for (unsigned i = 0; i < l.n; i++)
 		if (vfio_pci_set_open(vm, s, &l.f[i], err))
 			return -1;
+	/* With every group open: the devices a bus reset hits may be ours. */
+	for (unsigned i = 0; i < s->nr_devs; i++)
+		if (!(s->devs[i]->vdev.flags & VFIO_DEVICE_FLAGS_RESET))
+			vfio_pci_bus_reset(s->devs[i], "start");
 	/* Before the guest runs: every guest-physical address is a DMA address. */
 	if (vfio_dma_map_gmem(&s->container, &vm->mem, err))
 		return -1;

@@ -27,10 +27,12 @@
  *     except the pages of the MSI-X table and PBA, which stay trapped.
  *   - Interrupts never take a VMM round trip: VFIO signals eventfds that are
  *     KVM irqfds on GSIs routed to the guest's MSI messages. INTx uses a
- *     resample irqfd whose eventfd is VFIO's unmask eventfd, on ISA IRQ 10/11
- *     (the guest reads it from the interrupt line: passvm's DSDT has no _PRT).
+ *     resample irqfd whose eventfd is VFIO's unmask eventfd, on the GSI
+ *     pci_intx_gsi() gives its slot and pin (the DSDT's _PRT says the same).
  *   - DMA: the owner maps all guest RAM into the container at IOVA = GPA.
- *   - Reset (VFIO_DEVICE_RESET) when the device is set up and torn down.
+ *   - Reset (VFIO_DEVICE_RESET) when the device is set up and torn down; a
+ *     device without one (no FLR, no PM reset, not alone on its bus) gets
+ *     a bus/slot reset instead when every device that hits is this VM's.
  *
  * GPUs:
  *   - NVIDIA: the Windows driver refuses to start (Code 43, older drivers)
@@ -54,6 +56,7 @@
 #include "vfio/core.h"
 
 struct vm;
+struct vfio_pci_set;
 
 #define VFIO_PCI_MSI_MAX 32
 #define VFIO_PCI_AREAS (VFIO_SPARSE_MAX + 4)
@@ -86,6 +89,7 @@ struct vfio_pci_dev {
 	struct pci_device pci;
 	struct vfio_device vdev;     /* owned: closed by vfio_pci_dev_destroy */
 	struct vm *vm;
+	struct vfio_pci_set *set;    /* the VM's passthrough devices, for a bus reset */
 	char name[48];
 	uint32_t cfg_size;           /* the device's config space: 256 or 4096 */
 	uint8_t emu[PCI_CFG_SIZE];   /* bits read from pci.cfg, not the device */

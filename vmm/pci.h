@@ -23,7 +23,7 @@
  *     ops->cfg_written runs after an emulated write took effect.
  *  5. Interrupts: MSI-X (pci_msix_notify(), or eventfds signalled from
  *     outside: pci_msix.external); INTx is not wired by the bus (pin 0), a
- *     passthrough device wires its own (vfio/pci.c).
+ *     passthrough device wires its own (vfio/pci.c) to pci_intx_gsi().
  *  6. A guest reboot re-creates the whole VM (vm.h), so there is no bus
  *     reset; pci_device_reset() (power-on config, BARs remapped, MSI-X
  *     cleared, then ops->reset) is there for function-level reset.
@@ -62,6 +62,24 @@ struct pci_device;
 
 #define PCI_HOST_VENDOR 0x8086
 #define PCI_HOST_DEVICE 0x29c0 /* q35 MCH */
+
+/*
+ * INTx routing, decided here only: pin 1-4 (INTA-INTD) of a device in `slot`
+ * raises IOAPIC GSI pci_intx_gsi(slot, pin), level-triggered. The DSDT's
+ * _PRT (boot/acpi.c) says the same to guests, the interrupt line register
+ * to those without ACPI. GSIs 16-23: IOAPIC pins above the ISA range, so no
+ * PIC and no ISA device shares them; swizzled by slot, as behind a PCI
+ * bridge, so that neighbouring slots' INTA do not share a line.
+ */
+#define PCI_INTX_GSI_BASE 16u
+#define PCI_INTX_NR_GSIS  8u
+#define PCI_INTX_PINS     4u
+_Static_assert(PCI_INTX_GSI_BASE + PCI_INTX_NR_GSIS <= 24, "KVM's IOAPIC has 24 pins");
+
+static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
+{
+	return PCI_INTX_GSI_BASE + (slot + pin - 1u) % PCI_INTX_NR_GSIS;
+}
 
 /* BAR kinds (flags for pci_device_set_bar). */
 enum {

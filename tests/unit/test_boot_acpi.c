@@ -4,6 +4,7 @@
 
 #include "boot/acpi.h"
 #include "boot/acpi_aml.h"
+#include "pci.h"
 
 /* ---- AML builder ----------------------------------------------------------- */
 
@@ -407,6 +408,77 @@ static void test_dsdt(void **state)
 	bf_free(f);
 }
 
+/* An AML integer (Zero, One, Byte/Word/DWord/QWord): its value; *n its size. */
+static uint64_t aml_int_decode(const uint8_t *p, unsigned *n)
+{
+	static const unsigned sizes[] = { [0x0a] = 1, [0x0b] = 2, [0x0c] = 4, [0x0e] = 8 };
+	if (p[0] <= 0x01) {
+		*n = 1;
+		return p[0];
+	}
+	assert_true(p[0] >= 0x0a && p[0] <= 0x0e && sizes[p[0]]);
+	uint64_t v = 0;
+	for (unsigned i = 0; i < sizes[p[0]]; i++)
+		v |= (uint64_t)p[1 + i] << (8 * i);
+	*n = 1 + sizes[p[0]];
+	return v;
+}
+
+/*
+ * PCI0._PRT: Package of 32 slots x 4 pins, each Package(4){0xSSSSFFFF, pin,
+ * Zero, GSI}, with the GSI pci_intx_gsi() gives (what a passthrough device's
+ * INTx raises), and inside Device(PCI0), i.e. before the next device.
+ */
+static void test_dsdt_prt(void **state)
+{
+	struct boot_fixture *f = built(512 * MiB, 1);
+	uint32_t len;
+	const uint8_t *t = table(f, "DSDT", &len);
+	static const uint8_t name_prt[] = { 0x08, '_', 'P', 'R', 'T', 0x12 };
+	const uint8_t *prt = memmem(t, len, name_prt, sizeof(name_prt));
+	const uint8_t *pci0 = memmem(t, len, "PCI0", 4), *mres = memmem(t, len, "MRES", 4);
+	assert_non_null(prt);
+	assert_true(pci0 && mres && pci0 < prt && prt < mres);
+	const uint8_t *p = prt + sizeof(name_prt);
+	unsigned n;
+	size_t plen = pkglength_decode(p, &n);
+	const uint8_t *end = p + plen;
+	assert_true(end <= mres);
+	p += n;
+	assert_int_equal(*p++, PCI_MAX_SLOTS * PCI_INTX_PINS);
+	bool seen[PCI_MAX_SLOTS][PCI_INTX_PINS] = { { false } };
+	unsigned gsi_used = 0;
+	for (unsigned i = 0; i < PCI_MAX_SLOTS * PCI_INTX_PINS; i++) {
+		assert_int_equal(*p++, 0x12);
+		const uint8_t *e = p;
+		size_t elen = pkglength_decode(p, &n);
+		p += n;
+		assert_int_equal(*p++, 4);
+		uint64_t addr = aml_int_decode(p, &n);
+		p += n;
+		uint64_t pin = aml_int_decode(p, &n);
+		p += n;
+		assert_int_equal(*p++, 0x00); /* Source: Zero, a GSI follows */
+		uint64_t gsi = aml_int_decode(p, &n);
+		p += n;
+		assert_ptr_equal(p, e + elen);
+		assert_int_equal(addr & 0xFFFF, 0xFFFF);
+		unsigned slot = (unsigned)(addr >> 16);
+		assert_true(slot < PCI_MAX_SLOTS && pin < PCI_INTX_PINS);
+		assert_false(seen[slot][pin]);
+		seen[slot][pin] = true;
+		assert_int_equal(gsi, pci_intx_gsi(slot, (unsigned)pin + 1));
+		assert_true(gsi >= 16 && gsi < 24); /* IOAPIC pins above ISA */
+		gsi_used |= 1u << (gsi - 16);
+	}
+	assert_ptr_equal(p, end);
+	assert_int_equal(gsi_used, 0xFF); /* spread over all eight */
+	/* Swizzled: neighbouring slots' INTA differ, a slot's INTA-INTD differ. */
+	assert_int_not_equal(pci_intx_gsi(3, 1), pci_intx_gsi(4, 1));
+	assert_int_not_equal(pci_intx_gsi(3, 1), pci_intx_gsi(3, 2));
+	bf_free(f);
+}
+
 static void test_verify_catches_corruption(void **state)
 {
 	struct boot_fixture *f = built(512 * MiB, 2);
@@ -466,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_madt),
 		cmocka_unit_test(test_mcfg),
 		cmocka_unit_test(test_dsdt),
+		cmocka_unit_test(test_dsdt_prt),
 		cmocka_unit_test(test_verify_catches_corruption),
 		cmocka_unit_test(test_builder_overflow),
 	};

@@ -229,6 +229,101 @@ static void test_mapped(void **state)
 	assert_true(vfio_region_mapped(&r, 0x3000, 4));
 }
 
+/* ---- bus (hot) reset: which groups, and whether at all ------------------- */
+
+/* A VFIO_DEVICE_GET_PCI_HOT_RESET_INFO answer listing n devices. */
+struct hr_info {
+	struct vfio_pci_hot_reset_info h;
+	struct vfio_pci_dependent_device d[4];
+};
+
+static void hr_init(struct hr_info *in, unsigned n, const uint32_t *groups)
+{
+	memset(in, 0, sizeof(*in));
+	in->h.argsz = sizeof(*in);
+	in->h.count = n;
+	for (unsigned i = 0; i < n; i++)
+		in->d[i] = (struct vfio_pci_dependent_device){ .group_id = groups[i], .bus = 1,
+								.devfn = (uint8_t)(0x28 | i) };
+}
+
+/* Our groups 5, 7, 9 (fds 50, 70, 90); group 8 is open-less (fd -1). */
+static const struct vfio_group owned[] = {
+	{ .fd = 50, .id = 5 }, { .fd = 70, .id = 7 }, { .fd = -1, .id = 8 }, { .fd = 90, .id = 9 },
+};
+
+static int hr_groups(struct hr_info *in, int *fds, unsigned *n, struct error *err)
+{
+	return vfio_hot_reset_groups(&in->h, owned, 4, fds, n, "0000:01:05.0", err);
+}
+
+static void test_hot_reset_all_ours(void **state)
+{
+	(void)state;
+	struct hr_info in;
+	int fds[4];
+	unsigned n = 99;
+	struct error err = { "" };
+	/* Two functions of one group: its fd once. */
+	hr_init(&in, 2, (const uint32_t[]){ 7, 7 });
+	assert_int_equal(hr_groups(&in, fds, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(fds[0], 70);
+	/* Three devices in two of our groups. */
+	hr_init(&in, 3, (const uint32_t[]){ 9, 5, 9 });
+	assert_int_equal(hr_groups(&in, fds, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(fds[0], 90);
+	assert_int_equal(fds[1], 50);
+}
+
+static void test_hot_reset_foreign_device(void **state)
+{
+	(void)state;
+	struct hr_info in;
+	int fds[4];
+	unsigned n;
+	struct error err = { "" };
+	/* The third device is in group 3, which is not ours: no reset. */
+	hr_init(&in, 3, (const uint32_t[]){ 5, 7, 3 });
+	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "0000:01:05.2"));
+	assert_non_null(strstr(err.msg, "IOMMU group 3"));
+	/* A group we know of but did not open is not ours either. */
+	hr_init(&in, 1, (const uint32_t[]){ 8 });
+	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "IOMMU group 8"));
+	/* Nothing owned at all. */
+	hr_init(&in, 1, (const uint32_t[]){ 5 });
+	assert_int_equal(vfio_hot_reset_groups(&in.h, owned, 0, fds, &n, "x", &err), -1);
+}
+
+static void test_hot_reset_bogus_info(void **state)
+{
+	(void)state;
+	struct hr_info in;
+	int fds[4];
+	unsigned n;
+	struct error err = { "" };
+	hr_init(&in, 0, NULL); /* the device itself is always listed */
+	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
+	assert_non_null(strstr(err.msg, "bogus"));
+	hr_init(&in, 4, (const uint32_t[]){ 5, 5, 5, 5 });
+	in.h.count = 5; /* more than argsz holds: never read past it */
+	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
+	in.h.count = 4;
+	in.h.argsz = sizeof(in.h) + 3 * sizeof(in.d[0]);
+	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
+	in.h.argsz = 4; /* shorter than the header */
+	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
+	in.h.argsz = sizeof(in);
+	in.h.flags = 1u << 0; /* device ids (iommufd), not groups */
+	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
+	in.h.flags = 0;
+	assert_int_equal(hr_groups(&in, fds, &n, &err), 0);
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +337,9 @@ int main(void)
 		cmocka_unit_test(test_area_outside_region),
 		cmocka_unit_test(test_too_many_areas),
 		cmocka_unit_test(test_mapped),
+		cmocka_unit_test(test_hot_reset_all_ours),
+		cmocka_unit_test(test_hot_reset_foreign_device),
+		cmocka_unit_test(test_hot_reset_bogus_info),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

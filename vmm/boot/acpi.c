@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "acpi_aml.h"
+#include "pci.h"
 #include "topology.h"
 #include "vm.h"
 
@@ -305,6 +306,29 @@ static int acpi_build_facs(struct acpi_builder *b, struct error *err)
 	return acpi_add_table(b, &f, sizeof(f), 64, false, &b->facs, err);
 }
 
+/*
+ * _PRT: every slot's INTA-INTD straight to its IOAPIC GSI, as pci_intx_gsi()
+ * routes them (no link devices: there is nothing to reprogram). A guest
+ * programs such a GSI level-triggered, active low; KVM's IOAPIC ignores the
+ * polarity.
+ */
+static void dsdt_prt(struct aml *a)
+{
+	aml_name(a, "_PRT");
+	size_t prt = aml_package_open(a, PCI_MAX_SLOTS * PCI_INTX_PINS);
+	for (unsigned slot = 0; slot < PCI_MAX_SLOTS; slot++) {
+		for (unsigned pin = 1; pin <= PCI_INTX_PINS; pin++) {
+			size_t e = aml_package_open(a, 4);
+			aml_integer(a, (uint64_t)slot << 16 | 0xFFFF); /* any function */
+			aml_integer(a, pin - 1);                       /* 0: INTA */
+			aml_integer(a, 0);                             /* source: a GSI */
+			aml_integer(a, pci_intx_gsi(slot, pin));
+			aml_close(a, e);
+		}
+	}
+	aml_close(a, prt);
+}
+
 static void dsdt_pci0(struct aml *a, const struct layout *l)
 {
 	size_t dev = aml_device_open(a, "PCI0");
@@ -324,6 +348,7 @@ static void dsdt_pci0(struct aml *a, const struct layout *l)
 		aml_res_qword_mem(&r, true, l->mmio64_base, l->mmio64_base + l->mmio64_size - 1);
 	aml_name_resources(a, "_CRS", &r);
 	aml_free(&r);
+	dsdt_prt(a);
 	aml_close(a, dev);
 }
 
