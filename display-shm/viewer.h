@@ -121,7 +121,8 @@ struct dshm_view_rect dshm_view_fit(int out_w, int out_h, uint32_t fw, uint32_t 
 struct dshm_view_stats dshm_view_stats_take(struct dshm_view *v, uint64_t now_ms);
 uint64_t dshm_view_now_us(void);
 
-/* The SDL2 back end (viewer_sdl.c; a stub saying why without SDL2). */
+/* The SDL2 back end (viewer_sdl.c). A build without libsdl2-dev gets viewer_nosdl.c,
+ * whose open() fails saying which package to install. */
 struct dshm_view_sdl;
 struct dshm_view_sdl_opts {
 	int width, height;        /* initial window size */
