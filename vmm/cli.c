@@ -13,7 +13,7 @@
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_DISK, OPT_SERIAL,
 	OPT_PIN_VCPUS, OPT_PIN_OTHER, OPT_HUGEPAGES, OPT_ON_RESET, OPT_NO_RNG, OPT_VERBOSE,
-	OPT_HELP, OPT_TOPOLOGY, OPT_SHM, OPT_SHM_SIZE, OPT_VFIO,
+	OPT_HELP, OPT_TOPOLOGY, OPT_SHM, OPT_SHM_SIZE, OPT_VFIO, OPT_VIEW, OPT_NO_VIEW,
 };
 
 static const struct option cli_run_options[] = {
@@ -32,6 +32,8 @@ static const struct option cli_run_options[] = {
 	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
 	{ "shm", required_argument, NULL, OPT_SHM },
 	{ "shm-size", required_argument, NULL, OPT_SHM_SIZE },
+	{ "view", no_argument, NULL, OPT_VIEW },
+	{ "no-view", no_argument, NULL, OPT_NO_VIEW },
 	{ "vfio", required_argument, NULL, OPT_VFIO },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -62,6 +64,8 @@ void cli_usage_run(FILE *out)
 	      "                       hugetlbfs; created if missing, kept on exit) for the\n"
 	      "                       display relay ([display] in a profile)\n"
 	      "  --shm-size SIZE      its size, a power of two like 32M (default 32M)\n"
+	      "  --view, --no-view    open (or not) the guest's screen in a window, a\n"
+	      "                       `passvm view` child of this run ([display] viewer)\n"
 	      "  --vfio DDDD:BB:SS.F  pass a host PCI function through (repeatable);\n"
 	      "                       DDDD:BB:SS: every function of the slot (GPU + audio)\n"
 	      "  --verbose            debug logging\n"
@@ -231,6 +235,8 @@ static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 		return cli_parse_shm(opt == OPT_SHM, optarg, cfg, err);
 	case OPT_VFIO:
 		return cli_parse_vfio(optarg, cfg, err);
+	case OPT_VIEW: cfg->display.viewer = true; break;
+	case OPT_NO_VIEW: cfg->display.viewer = false; break;
 	case OPT_VERBOSE: log_set_level(LOG_DEBUG); break;
 	case OPT_HELP:
 		cli_usage_run(stdout);
@@ -262,5 +268,10 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct error *er
 		if (r)
 			return r;
 	}
+	/* A profile's [display] turns the viewer on by default; --view alone
+	 * has nothing to show. */
+	if (cfg->display.viewer && !cfg->display.enabled)
+		return err_setf(err, "--view: there is no display to view; add --shm PATH (or "
+				"use a profile with a [display] section)");
 	return 0;
 }

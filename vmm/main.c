@@ -15,6 +15,7 @@
 #include "vfio/bind.h"
 #include "vfio/passthrough.h"
 #include "viewer.h"
+#include "viewer_child.h"
 #include "vm.h"
 
 static void usage(FILE *out)
@@ -69,15 +70,34 @@ static int run_open_serial_log(const struct vm_config *cfg)
 	return 0;
 }
 
-static int run_vm(struct vm_config *cfg)
+/*
+ * The viewer window once the first VM exists (its ivshmem device has created
+ * the shm file). Not having one never stops the VM: one warning says why.
+ */
+static void run_start_viewer(const struct vm_config *cfg, struct viewer_child *viewer)
+{
+	const char *why = viewer_child_no_display();
+	struct error err = { "" };
+	if (why)
+		log_warn("not opening the viewer window: %s; the VM runs without it (`passvm view "
+			 "%s` shows it from a desktop session)", why, cfg->display.shm_path);
+	else if (viewer_child_start(viewer, NULL, cfg->display.shm_path, &err))
+		log_warn("not opening the viewer window: %s; the VM runs without it", err.msg);
+	else
+		log_info("viewer: pid %d shows %s", (int)viewer->pid, cfg->display.shm_path);
+}
+
+static int run_boots(struct vm_config *cfg, struct viewer_child *viewer)
 {
 	struct error err = { "" };
-	for (;;) {
+	for (bool first = true;; first = false) {
 		struct vm vm;
 		if (vm_create(&vm, cfg, &err)) {
 			log_error("%s", err.msg);
 			return 1;
 		}
+		if (first && cfg->display.enabled && cfg->display.viewer)
+			run_start_viewer(cfg, viewer);
 		enum vm_exit_reason why = vm_run(&vm, &err);
 		int status = vm_exit_status(&vm);
 		if (why == VM_EXIT_FAULT)
@@ -91,6 +111,16 @@ static int run_vm(struct vm_config *cfg)
 		}
 		return status;
 	}
+}
+
+/* However the boots end (power-off, fault, signal, a reboot's setup error),
+ * the viewer goes with them: stopped and reaped here. */
+static int run_vm(struct vm_config *cfg)
+{
+	struct viewer_child viewer = { 0 };
+	int status = run_boots(cfg, &viewer);
+	viewer_child_stop(&viewer);
+	return status;
 }
 
 /*
