@@ -45,7 +45,7 @@ struct fn {
 	uint16_t vendor, device;
 	uint8_t orig[256];
 	bool virtio, pvpanic, express;
-	uint64_t bar_size[6]; /* 0: not implemented (or upper half of a 64-bit BAR) */
+	uint64_t bar_size[6]; /* 0: the device has no such BAR (or the upper half of a 64-bit one) */
 	bool bar_upper[6];
 	unsigned msix_cap, msix_n, pcicfg;
 	uint32_t msix_tbl, msix_pba; /* BAR offsets */
