@@ -256,6 +256,38 @@ static void host_read_reset(const char *sysfs, struct vfio_host_device *d)
 		d->reset = VFIO_HOST_RESET_UNKNOWN;
 }
 
+/* BAR n's size from `resource` ("start end flags" a line, one per resource). */
+static uint64_t host_bar_size(const char *sysfs, const struct vfio_host_addr *a, unsigned n)
+{
+	char path[PATH_MAX];
+	unsigned long long start = 0, end = 0, flags;
+	if (host_dev_path(path, sizeof(path), sysfs, a, "resource"))
+		return 0;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	bool ok = true;
+	for (unsigned i = 0; i <= n && ok; i++)
+		ok = fscanf(f, "%llx %llx %llx", &start, &end, &flags) == 3;
+	fclose(f);
+	return ok && start && end > start ? end - start + 1 : 0;
+}
+
+unsigned vfio_host_rebar_read(const char *sysfs, const struct vfio_host_addr *a,
+			      struct vfio_host_rebar out[6])
+{
+	unsigned n = 0;
+	for (unsigned bar = 0; bar < 6; bar++) {
+		char attr[32];
+		unsigned long sizes;
+		snprintf(attr, sizeof(attr), "resource%u_resize", bar);
+		if (host_read_hex(sysfs, a, attr, &sizes) || !sizes)
+			continue;
+		out[n++] = (struct vfio_host_rebar){ bar, host_bar_size(sysfs, a, bar), sizes };
+	}
+	return n;
+}
+
 int vfio_host_device_read(const char *sysfs, const struct vfio_host_addr *a,
 			  struct vfio_host_device *d, struct error *err)
 {

@@ -72,6 +72,18 @@ struct vfio_host_device {
 	char reset_methods[VFIO_HOST_NAME_LEN];   /* reset_method's text, or "" */
 };
 
+/* A BAR the device can resize (its Resizable BAR capability, as sysfs shows
+ * it in resourceN_resize from Linux 6.1; older kernels show none). */
+struct vfio_host_rebar {
+	unsigned bar;
+	uint64_t size;    /* its size now, from `resource` (0: not assigned) */
+	uint64_t sizes;   /* bit n: 2^n MiB is possible */
+};
+
+/* The device's resizable BARs in out[]; how many (0: none or not shown). */
+unsigned vfio_host_rebar_read(const char *sysfs, const struct vfio_host_addr *a,
+			      struct vfio_host_rebar out[6]);
+
 /* Read one function; fails naming the address when it does not exist. */
 int vfio_host_device_read(const char *sysfs, const struct vfio_host_addr *a,
 			  struct vfio_host_device *d, struct error *err);

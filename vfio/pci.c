@@ -589,6 +589,41 @@ static bool ext_cap_passed(uint16_t id)
 	       id == PCI_EXT_CAP_ID_PWR || id == PCI_EXT_CAP_ID_LTR;
 }
 
+/*
+ * Resizable BAR, shown with one size per BAR: the one the host gave it (a
+ * guest resize would change the VFIO region under our mapping and the host's
+ * resource tree). GPU drivers read the capability to see that "Resizable
+ * BAR" is on and the whole VRAM is reachable; its registers are virtual and
+ * read-only. False (the capability stays hidden) when an entry is not one
+ * of our BARs, or the size cannot be said in the capability.
+ */
+static bool vfio_pci_setup_rebar(struct vfio_pci_dev *d, const uint8_t *raw, uint32_t off)
+{
+	uint32_t ctrl0 = raw32(raw, off + PCI_REBAR_CTRL);
+	uint32_t n = (ctrl0 & PCI_REBAR_CTRL_NBAR_MASK) >> PCI_REBAR_CTRL_NBAR_SHIFT;
+	if (n < 1 || n > PCI_NUM_BARS || off + PCI_REBAR_CAP + 8 * n > PCI_CFG_SIZE)
+		return false;
+	uint32_t cap[PCI_NUM_BARS], ctrl[PCI_NUM_BARS];
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t c = raw32(raw, off + PCI_REBAR_CTRL + 8 * i);
+		uint32_t bar = c & PCI_REBAR_CTRL_BAR_IDX;
+		uint64_t size = bar < PCI_NUM_BARS ? d->pci.bars[bar].size : 0;
+		/* Bits 4..31 of the capability register: 1 MiB .. 128 TiB. */
+		if (size < MiB || (size & (size - 1)) || size > (1ull << 47))
+			return false;
+		uint32_t enc = (uint32_t)__builtin_ctzll(size) - 20;
+		cap[i] = 1u << (enc + 4);
+		ctrl[i] = bar | enc << PCI_REBAR_CTRL_BAR_SHIFT |
+			  (i == 0 ? ctrl0 & PCI_REBAR_CTRL_NBAR_MASK : 0);
+	}
+	cfg_emulate(d, off + PCI_REBAR_CAP, 8 * n, true);
+	for (uint32_t i = 0; i < n; i++) {
+		pci_cfg_set32(&d->pci, off + PCI_REBAR_CAP + 8 * i, cap[i]);
+		pci_cfg_set32(&d->pci, off + PCI_REBAR_CTRL + 8 * i, ctrl[i]);
+	}
+	return true;
+}
+
 /* Our bus has no root ports: an endpoint shows as a root-complex integrated
  * one (as QEMU does on a root bus), without link registers. */
 static void vfio_pci_setup_pcie(struct vfio_pci_dev *d, const uint8_t *raw, uint8_t cap)
@@ -667,7 +702,9 @@ static void vfio_pci_setup_ext_caps(struct vfio_pci_dev *d, const uint8_t *raw)
 		cfg_emulate(d, off, 4, true);
 		if (off != PCI_CFG_LEGACY_SIZE)
 			pci_cfg_set32(&d->pci, off, 0);
-		if (ext_cap_passed((uint16_t)PCI_EXT_CAP_ID(h))) {
+		uint16_t id = (uint16_t)PCI_EXT_CAP_ID(h);
+		if (ext_cap_passed(id) ||
+		    (id == PCI_EXT_CAP_ID_REBAR && vfio_pci_setup_rebar(d, raw, off))) {
 			/* The first header must be at 0x100: an empty one links on. */
 			if (last)
 				pci_cfg_set32(&d->pci, last, pci_cfg_get32(&d->pci, last) | off << 20);

@@ -19,10 +19,10 @@
  *     no root ports: its link registers read 0); MSI is emulated (per-vector
  *     masking is not offered) and MSI-X shares pci.c's table emulation; the
  *     rest are unlinked from the list. Extended: vendor-specific, serial
- *     number, power budgeting and LTR pass; the rest (Resizable BAR included:
- *     the BAR sizes are what the host set, a guest resize would change
- *     region sizes under the host driver; SR-IOV, ATS/PRI/PASID with no
- *     vIOMMU, AER, ACS, ...) are unlinked.
+ *     number, power budgeting and LTR pass; Resizable BAR shows each BAR's
+ *     size as set on the host as its only size, read-only (a guest resize
+ *     would change the VFIO region under our mapping); the rest (SR-IOV,
+ *     ATS/PRI/PASID with no vIOMMU, AER, ACS, ...) are unlinked.
  *   - BARs are mmapped from VFIO and installed as KVM memslots (no exits),
  *     except the pages of the MSI-X table and PBA, which stay trapped.
  *   - Interrupts never take a VMM round trip: VFIO signals eventfds that are
@@ -43,8 +43,9 @@
  *     from a guest without a vendor-specific reset; start-up warns and
  *     points to the vendor-reset module.
  *   - Large BARs: a 64-bit window of up to 256 GiB (the CPU's address width
- *     permitting); Resizable BAR: set the size on the host before the start
- *     (sysfs resourceN_resize), the guest sees that size fixed.
+ *     permitting); Resizable BAR: the size is the host's (firmware setup, or
+ *     sysfs resourceN_resize while unbound; `passvm check` says when a BAR
+ *     could be larger), and the guest sees that size as fixed.
  */
 #ifndef PASSVM_VFIO_PCI_H
 #define PASSVM_VFIO_PCI_H

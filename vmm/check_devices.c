@@ -202,6 +202,53 @@ static void check_romfile(struct report *r, const char *romfile, const char *wha
 			   "one from the vendor for this exact model)");
 }
 
+/* "256 MiB", "16 GiB" (sizes here are powers of two of at least 1 MiB). */
+static const char *check_mib_text(uint64_t bytes, char *buf, size_t len)
+{
+	uint64_t mib = bytes >> 20;
+	if (mib >= 1024 && !(mib % 1024))
+		snprintf(buf, len, "%llu GiB", (unsigned long long)(mib / 1024));
+	else
+		snprintf(buf, len, "%llu MiB", (unsigned long long)mib);
+	return buf;
+}
+
+/*
+ * Resizable BAR: the guest gets the BAR at the size the host gave it. A GPU
+ * left at its small default (often 256 MiB) works, but its driver reaches
+ * VRAM through that window ("Resizable BAR"/"Smart Access Memory" off).
+ */
+static void check_rebar(struct report *r, const struct check_env *env,
+			const struct vfio_host_device *d, const char *what)
+{
+	struct vfio_host_rebar rb[6];
+	unsigned n = vfio_host_rebar_read(env->sysfs_root, &d->addr, rb);
+	struct vfio_host_addr_str as = vfio_host_addr_fmt(&d->addr);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned top = 63u - (unsigned)__builtin_clzll(rb[i].sizes);
+		uint64_t largest = (1ull << top) << 20;
+		char now[32], max[32];
+		check_mib_text(largest, max, sizeof(max));
+		if (rb[i].size >= largest) {
+			report_add(r, REPORT_OK, what, "BAR%u: %s, the largest it can have; the "
+				   "guest sees Resizable BAR on", rb[i].bar, max);
+			continue;
+		}
+		check_mib_text(rb[i].size, now, sizeof(now));
+		report_fix(report_add(r, REPORT_WARN, what, "BAR%u is %s but can be %s: the "
+				      "guest gets %s (GPU drivers then reach memory through a "
+				      "small window: Resizable BAR / Smart Access Memory off)",
+				      rb[i].bar, rb[i].size ? now : "unassigned", max,
+				      rb[i].size ? now : "no BAR"),
+			   "turn on 'Above 4G Decoding' and 'Resizable BAR' in the firmware setup; "
+			   "or, as root, while no driver holds the device (%s): 'echo %u > "
+			   "%s/bus/pci/devices/%s/resource%u_resize' (%u = log2 of the size in MiB; "
+			   "'No space left on device' means the firmware's window is too small)",
+			   d->driver[0] ? "unbind it first" : "it is unbound now", top,
+			   env->sysfs_root, as.s, rb[i].bar, top);
+	}
+}
+
 /* "0000:00:17.0 (SATA controller: ... [8086:a352], driver ahci); ..." */
 static void check_offender_list(const struct check_env *env, const struct vfio_host_group *g,
 				const unsigned *off, unsigned n, char *buf, size_t len)
@@ -297,6 +344,8 @@ static void check_one_device(struct report *r, const struct check_env *env,
 	snprintf(what, sizeof(what), "%s boot GPU", addr);
 	if (d.boot_vga)
 		check_boot_gpu(r, env, &d, what);
+	snprintf(what, sizeof(what), "%s Resizable BAR", addr);
+	check_rebar(r, env, &d, what);
 	snprintf(what, sizeof(what), "%s ROM file", addr);
 	check_romfile(r, p->romfile[i], what);
 	snprintf(what, sizeof(what), "%s IOMMU group", addr);

@@ -437,6 +437,40 @@ static void test_devices_reset_methods(void **state)
 	tc_expect(&t->r, "0000:04:00.0 reset", REPORT_OK, W("predates reset_method"), NULL);
 }
 
+/* Resizable BAR (resourceN_resize): a BAR left small warns with the sysfs
+ * write that fixes it; at its largest it is fine; no capability, no line. */
+static void test_devices_rebar(void **state)
+{
+	struct tc *t = *state;
+	fh_ready_host(t->h);
+	fh_pci_add(t->h, &(struct fh_pci){ "0000:03:00.0", 0x1002, 0x744c, 0x030000, 0x00,
+					   "amdgpu", 5, "flr bus", 0 });
+	fh_pci_add(t->h, &(struct fh_pci){ "0000:04:00.0", 0x8086, 0xa3af, 0x0c0330, 0x00,
+					   "vfio-pci", 6, "flr", -1 });
+	/* BAR0: 256 MiB of 256 MiB .. 32 GiB (bits 8..15); BAR2 2 MiB, fixed. */
+	fh_write(t->h->sys, "devices/pci0000:00/0000:03:00.0/resource",
+		 "0x0000006000000000 0x000000600fffffff 0x000000000014220c\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		 "0x0000006010000000 0x00000060101fffff 0x000000000014220c\n");
+	fh_write(t->h->sys, "devices/pci0000:00/0000:03:00.0/resource0_resize", "000000000000ff00\n");
+	tc_pass(t, "0000:03:00.0");
+	tc_pass(t, "0000:04:00.0");
+	check_devices(&t->r, &t->env, &t->cfg);
+	tc_expect(&t->r, "0000:03:00.0 Resizable BAR", REPORT_WARN,
+		  W("BAR0 is 256 MiB but can be 32 GiB"),
+		  W("Above 4G Decoding", "unbind it first", "echo 15 >",
+		    "0000:03:00.0/resource0_resize"));
+	assert_false(tc_has(&t->r, "0000:04:00.0 Resizable BAR"));
+
+	/* Resized on the host: the largest. */
+	report_free(&t->r);
+	fh_write(t->h->sys, "devices/pci0000:00/0000:03:00.0/resource",
+		 "0x0000008000000000 0x00000087ffffffff 0x000000000014220c\n");
+	check_devices(&t->r, &t->env, &t->cfg);
+	tc_expect(&t->r, "0000:03:00.0 Resizable BAR", REPORT_OK, W("BAR0: 32 GiB, the largest"),
+		  NULL);
+}
+
 /* Addresses that do not exist, and sysfs surprises: clear FAILs, no crash. */
 static void test_devices_missing_and_broken(void **state)
 {
@@ -840,6 +874,7 @@ int main(void)
 		T(test_devices_nvidia_driver),
 		T(test_devices_amdgpu_reset_bug),
 		T(test_devices_reset_methods),
+		T(test_devices_rebar),
 		T(test_devices_missing_and_broken),
 		T(test_devices_no_group),
 		T(test_devices_romfile),

@@ -49,19 +49,43 @@ static void fake_config(uint8_t *c)
 	put(c, 0x62, 0x0003, 2);
 }
 
-static int fake_setup(void **state)
+/*
+ * PCI Express variant (4 KiB config space): a PCIe endpoint capability after
+ * PM, then extended capabilities: AER (hidden) at 0x100, Resizable BAR at
+ * 0x140 for BAR0 (16 MiB now; 1 MiB..8 GiB possible) and, with `stray`, a
+ * second entry for BAR 5, which the device does not have; DSN at 0x180.
+ */
+#define PCIE_BAR0_SIZE (16 * MiB)
+static void fake_config_pcie(uint8_t *c, bool stray)
 {
-	struct fake *t = calloc(1, sizeof(*t));
-	assert_non_null(t);
+	memset(c, 0, PCI_CFG_SIZE);
+	fake_config(c);
+	put(c, 0x60, PCI_CAP_ID_PM | 0x70 << 8, 2);
+	put(c, 0x70, PCI_CAP_ID_EXP, 2);
+	put(c, 0x72, 2 | PCI_EXP_TYPE_ENDPOINT << 4, 2);
+	put(c, 0x100, 0x140u << 20 | 1 << 16 | PCI_EXT_CAP_ID_ERR, 4);
+	put(c, 0x140, 0x180u << 20 | 1 << 16 | PCI_EXT_CAP_ID_REBAR, 4);
+	put(c, 0x144, 0x3FFF0, 4);                         /* 1 MiB .. 8 GiB */
+	put(c, 0x148, 0 | (stray ? 2 : 1) << 5 | 4 << 8, 4); /* BAR0, 16 MiB */
+	if (stray) {
+		put(c, 0x14C, 0xF0, 4);
+		put(c, 0x150, 5 | 0 << 8, 4);
+	}
+	put(c, 0x180, 1 << 16 | PCI_EXT_CAP_ID_DSN, 4);
+	put(c, 0x184, 0x12345678, 4);
+}
+
+/* The fake VFIO device: config space c (cfg_len bytes) at offset 0, BAR0
+ * (bar0_size bytes, marker at +8) at BAR0_OFF. */
+static void fake_open(struct fake *t, const uint8_t *c, uint32_t cfg_len, uint64_t bar0_size)
+{
 	t->f = pf_new_with_bus(64 * MiB);
 	char path[] = "/tmp/passvm-test-vfio-pci.XXXXXX";
 	t->fd = mkstemp(path);
 	assert_true(t->fd >= 0);
 	unlink(path);
-	uint8_t c[256];
-	fake_config(c);
-	assert_int_equal(pwrite(t->fd, c, sizeof(c), 0), (ssize_t)sizeof(c));
-	assert_int_equal(ftruncate(t->fd, BAR0_OFF + BAR0_SIZE), 0);
+	assert_int_equal(pwrite(t->fd, c, cfg_len, 0), (ssize_t)cfg_len);
+	assert_int_equal(ftruncate(t->fd, (off_t)(BAR0_OFF + bar0_size)), 0);
 	uint32_t marker = 0xCAFE0042;
 	assert_int_equal(pwrite(t->fd, &marker, 4, BAR0_OFF + 8), 4);
 
@@ -73,10 +97,10 @@ static int fake_setup(void **state)
 	assert_non_null(v.regions);
 	assert_non_null(v.irqs);
 	uint32_t rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-	v.regions[0] = (struct vfio_region){ .index = 0, .flags = rw, .size = BAR0_SIZE,
+	v.regions[0] = (struct vfio_region){ .index = 0, .flags = rw, .size = bar0_size,
 					     .offset = BAR0_OFF };
 	v.regions[VFIO_PCI_CONFIG_REGION_INDEX] = (struct vfio_region){
-		.index = VFIO_PCI_CONFIG_REGION_INDEX, .flags = rw, .size = 256, .offset = 0 };
+		.index = VFIO_PCI_CONFIG_REGION_INDEX, .flags = rw, .size = cfg_len, .offset = 0 };
 	v.irqs[VFIO_PCI_INTX_IRQ_INDEX].count = 1;
 	v.irqs[VFIO_PCI_MSI_IRQ_INDEX].count = 2;  /* fewer than the capability says */
 	struct error err = { "" };
@@ -86,9 +110,34 @@ static int fake_setup(void **state)
 	if (vfio_pci_dev_register(t->d, -1, 0, &err))
 		fail_msg("register: %s", err.msg);
 	t->slot = t->d->pci.slot;
+}
+
+static int fake_setup(void **state)
+{
+	struct fake *t = calloc(1, sizeof(*t));
+	assert_non_null(t);
+	uint8_t c[256];
+	fake_config(c);
+	fake_open(t, c, sizeof(c), BAR0_SIZE);
 	*state = t;
 	return 0;
 }
+
+static int fake_setup_pcie_common(void **state, bool stray)
+{
+	struct fake *t = calloc(1, sizeof(*t));
+	uint8_t *c = calloc(1, PCI_CFG_SIZE);
+	assert_non_null(t);
+	assert_non_null(c);
+	fake_config_pcie(c, stray);
+	fake_open(t, c, PCI_CFG_SIZE, PCIE_BAR0_SIZE);
+	free(c);
+	*state = t;
+	return 0;
+}
+
+static int fake_setup_pcie(void **state) { return fake_setup_pcie_common(state, false); }
+static int fake_setup_pcie_stray(void **state) { return fake_setup_pcie_common(state, true); }
 
 static int fake_teardown(void **state)
 {
@@ -177,6 +226,42 @@ static void test_bars_virtual(void **state)
 	assert_int_equal(cfg(t, PCI_INTERRUPT_PIN, 1), 0);
 }
 
+/* ---- PCI Express: extended capabilities, Resizable BAR ------------------------- */
+
+static void test_rebar_fixed_size(void **state)
+{
+	struct fake *t = *state;
+	/* AER is unlinked: the header at 0x100 is an empty one linking on. */
+	assert_int_equal(cfg(t, 0x100, 4), 0x140u << 20);
+	assert_int_equal(cfg(t, 0x140, 4), 0x180u << 20 | 1 << 16 | PCI_EXT_CAP_ID_REBAR);
+	assert_int_equal(cfg(t, 0x180, 4), 1 << 16 | PCI_EXT_CAP_ID_DSN);
+	assert_int_equal(cfg(t, 0x184, 4), 0x12345678);
+	/* One size offered, the one the BAR has (16 MiB: encoding 4, capability
+	 * bit 4 + 4); the control register says it, with the BAR count. */
+	assert_int_equal(cfg(t, 0x144, 4), 1u << 8);
+	assert_int_equal(cfg(t, 0x148, 4), 0 | 1 << 5 | 4 << 8);
+	/* A resize to 256 MiB (encoding 8) goes nowhere: not in our view, not to
+	 * the device, and the BAR keeps its size. */
+	pf_ecam_write(t->f, t->slot, 0, 0x148, 4, 0 | 8 << 8);
+	assert_int_equal(cfg(t, 0x148, 4), 0 | 1 << 5 | 4 << 8);
+	assert_int_equal(dev_byte(t, 0x148, 4), 0 | 1 << 5 | 4 << 8);
+	pf_ecam_write(t->f, t->slot, 0, 0x144, 4, 0xFFFFFFFF);
+	assert_int_equal(cfg(t, 0x144, 4), 1u << 8);
+	pf_ecam_write(t->f, t->slot, 0, PCI_BASE_ADDRESS_0, 4, 0xFFFFFFFF);
+	assert_int_equal(cfg(t, PCI_BASE_ADDRESS_0, 4), (uint32_t)~(PCIE_BAR0_SIZE - 1));
+	/* The endpoint shows as a root-complex integrated one. */
+	assert_int_equal((cfg(t, 0x72, 2) & PCI_EXP_FLAGS_TYPE) >> 4, PCI_EXP_TYPE_RC_END);
+}
+
+static void test_rebar_stray_entry_hidden(void **state)
+{
+	struct fake *t = *state;
+	/* An entry for a BAR the device lacks: the capability is not shown. */
+	assert_int_equal(cfg(t, 0x100, 4), 0x180u << 20);
+	assert_int_equal(cfg(t, 0x180, 4), 1 << 16 | PCI_EXT_CAP_ID_DSN);
+	assert_int_equal(cfg(t, 0x140, 4), 0);
+}
+
 /* ---- the --vfio flag ----------------------------------------------------------- */
 
 static int run_flags(struct vm_config *c, struct error *err, int argc, char **argv)
@@ -224,6 +309,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ids_and_cap_list, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_msi_emulated, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_bars_virtual, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_rebar_fixed_size, fake_setup_pcie,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_rebar_stray_entry_hidden,
+						fake_setup_pcie_stray, fake_teardown),
 		cmocka_unit_test(test_cli_vfio),
 	};
 	log_set_level(LOG_ERROR);
