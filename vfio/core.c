@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "vfio/core.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,10 @@
 #include <linux/vfio.h>
 
 #include "memory.h"
+#include "vfio/iommufd_uapi.h"
+
+#define IOMMUFD_DEV "/dev/iommu"
+#define VFIO_CDEV_DIR VFIO_DEV_DIR "/devices"
 
 static void vfio_close_fd(int *fd)
 {
@@ -37,9 +43,40 @@ static int vfio_container_check(struct vfio_container *c, struct error *err)
 	return 0;
 }
 
-int vfio_container_open(struct vfio_container *c, struct error *err)
+const char *vfio_backend_name(enum vfio_backend b)
 {
-	c->nr_groups = 0;
+	return b == VFIO_BACKEND_IOMMUFD ? "iommufd" : b == VFIO_BACKEND_CONTAINER ? "container"
+										  : "auto";
+}
+
+/* iommufd with device cdevs: /dev/iommu, and the cdevs of bound devices. */
+static bool vfio_iommufd_offered(void)
+{
+	return !access(IOMMUFD_DEV, F_OK) && !access(VFIO_CDEV_DIR, F_OK);
+}
+
+static int vfio_iommufd_open(struct vfio_container *c, struct error *err)
+{
+	c->fd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
+	if (c->fd < 0) {
+		int e = errno;
+		return err_setf(err, "cannot open %s: %s%s", IOMMUFD_DEV, strerror(e),
+				e == ENOENT ? ": this kernel has no iommufd (CONFIG_IOMMUFD, Linux "
+					      "6.2+): use the VFIO container (--vfio-backend container)"
+				: e == EACCES || e == EPERM ? ": run passvm as root" : "");
+	}
+	struct iommufd_uapi_ioas_alloc a = { .size = sizeof(a) };
+	if (ioctl(c->fd, IOMMUFD_UAPI_IOAS_ALLOC, &a) < 0) {
+		int e = errno;
+		vfio_close_fd(&c->fd);
+		return err_setf(err, "%s: IOMMU_IOAS_ALLOC: %s", IOMMUFD_DEV, strerror(e));
+	}
+	c->ioas_id = a.out_ioas_id;
+	return 0;
+}
+
+static int vfio_legacy_open(struct vfio_container *c, struct error *err)
+{
 	c->fd = open(VFIO_DEV_DIR "/vfio", O_RDWR | O_CLOEXEC);
 	if (c->fd < 0)
 		return err_setf(err, "cannot open %s/vfio: %s: load vfio-pci (modprobe vfio-pci); "
@@ -52,9 +89,22 @@ int vfio_container_open(struct vfio_container *c, struct error *err)
 	return 0;
 }
 
+int vfio_container_open(struct vfio_container *c, enum vfio_backend want, const char *sysfs,
+			struct error *err)
+{
+	c->nr_groups = 0;
+	c->ioas_id = 0;
+	c->sysfs = sysfs;
+	if (want == VFIO_BACKEND_AUTO)
+		want = vfio_iommufd_offered() ? VFIO_BACKEND_IOMMUFD : VFIO_BACKEND_CONTAINER;
+	c->backend = want;
+	return want == VFIO_BACKEND_IOMMUFD ? vfio_iommufd_open(c, err) : vfio_legacy_open(c, err);
+}
+
 void vfio_container_close(struct vfio_container *c)
 {
-	/* Closing the container drops its IOMMU context and every DMA mapping. */
+	/* Closing the container (or the iommufd, with its IOAS) drops the IOMMU
+	 * context and every DMA mapping. */
 	vfio_close_fd(&c->fd);
 	c->nr_groups = 0;
 }
@@ -119,6 +169,11 @@ int vfio_group_open(struct vfio_group *g, struct vfio_container *c, int id,
 {
 	g->id = id;
 	g->container = c;
+	g->fd = -1;
+	/* iommufd: the kernel checks the group when a device attaches, and an
+	 * open group fd would keep its devices' cdevs shut. */
+	if (c->backend == VFIO_BACKEND_IOMMUFD)
+		return 0;
 	if (vfio_group_open_fd(g, err))
 		return -1;
 	if (vfio_group_check_viable(g, err) || vfio_group_attach(g, err)) {
@@ -329,17 +384,76 @@ static int vfio_device_query_all(struct vfio_device *d, struct error *err)
 	return 0;
 }
 
+/* /dev/vfio/devices/vfioN of a bound device, from <sysfs>/.../NAME/vfio-dev/. */
+static int vfio_cdev_path(const struct vfio_container *c, const char *name, char *out,
+			  size_t len, struct error *err)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s/vfio-dev", c->sysfs, name);
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return err_setf(err, "%s: no %s: it is not bound to vfio-pci, or this kernel has "
+				"no VFIO device cdev (CONFIG_VFIO_DEVICE_CDEV, Linux 6.6+): use the "
+				"VFIO container (--vfio-backend container)", name, dir);
+	const struct dirent *e;
+	int rc = -1;
+	while (rc && (e = readdir(dp)))
+		if (!strncmp(e->d_name, "vfio", 4) && e->d_name[4] >= '0' && e->d_name[4] <= '9')
+			rc = snprintf(out, len, VFIO_CDEV_DIR "/%s", e->d_name) >= (int)len ? -1 : 0;
+	closedir(dp);
+	if (rc)
+		return err_setf(err, "%s: %s names no vfioN device", name, dir);
+	return 0;
+}
+
+/* iommufd: open the device's cdev, bind it to our iommufd, attach it to the IOAS. */
+static int vfio_device_open_cdev(struct vfio_device *d, struct vfio_container *c,
+				 struct error *err)
+{
+	char path[PATH_MAX];
+	if (vfio_cdev_path(c, d->name, path, sizeof(path), err))
+		return -1;
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		int e = errno;
+		return err_setf(err, "%s: cannot open %s: %s%s", d->name, path, strerror(e),
+				e == EBUSY ? ": another process (a VM, QEMU?) uses it or its IOMMU "
+					     "group" : e == EACCES || e == EPERM ? ": run passvm as root"
+										 : "");
+	}
+	struct vfio_uapi_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = c->fd };
+	if (ioctl(d->fd, VFIO_UAPI_DEVICE_BIND_IOMMUFD, &bind) < 0)
+		return err_setf(err, "%s: VFIO_DEVICE_BIND_IOMMUFD (%s): %s", d->name, path,
+				strerror(errno));
+	struct vfio_uapi_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = c->ioas_id };
+	if (ioctl(d->fd, VFIO_UAPI_DEVICE_ATTACH_IOMMUFD_PT, &at) < 0) {
+		int e = errno;
+		return err_setf(err, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s%s", d->name, strerror(e),
+				e == EBUSY || e == EINVAL ? ": is another device of its IOMMU group "
+							    "bound to a host driver? (see 'passvm "
+							    "check')" : "");
+	}
+	return 0;
+}
+
 int vfio_device_open(struct vfio_device *d, struct vfio_group *g, const char *name,
 		     struct error *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->group = g;
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	d->fd = ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, d->name);
-	if (d->fd < 0)
-		return err_setf(err, "%s: cannot get it from IOMMU group %d: %s: is it in that "
-				"group and bound to vfio-pci? (see 'passvm check')", d->name,
-				g->id, strerror(errno));
+	if (g->container->backend == VFIO_BACKEND_IOMMUFD) {
+		if (vfio_device_open_cdev(d, g->container, err)) {
+			vfio_close_fd(&d->fd);
+			return -1;
+		}
+	} else {
+		d->fd = ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, d->name);
+		if (d->fd < 0)
+			return err_setf(err, "%s: cannot get it from IOMMU group %d: %s: is it in "
+					"that group and bound to vfio-pci? (see 'passvm check')",
+					d->name, g->id, strerror(errno));
+	}
 	if (vfio_device_query_all(d, err)) {
 		vfio_device_close(d);
 		return -1;
@@ -422,6 +536,29 @@ int vfio_hot_reset_groups(const struct vfio_pci_hot_reset_info *info,
 	return 0;
 }
 
+int vfio_hot_reset_owned(const struct vfio_pci_hot_reset_info *info, const char *dev_name,
+			 struct error *err)
+{
+	size_t room = info->argsz < sizeof(*info) ? 0 :
+		      (info->argsz - sizeof(*info)) / sizeof(info->devices[0]);
+	if (!info->count || info->count > room || info->count > VFIO_HOT_RESET_MAX)
+		return err_setf(err, "%s: bogus hot reset info (%u devices)", dev_name, info->count);
+	if (!(info->flags & VFIO_UAPI_HOT_RESET_FLAG_DEV_ID))
+		return err_setf(err, "%s: hot reset info without device ids on a cdev (flags 0x%x)",
+				dev_name, info->flags);
+	if (info->flags & VFIO_UAPI_HOT_RESET_FLAG_DEV_ID_OWNED)
+		return 0;
+	for (uint32_t i = 0; i < info->count; i++) {
+		const struct vfio_pci_dependent_device *dd = &info->devices[i];
+		if (dd->group_id == UINT32_MAX) /* devid VFIO_PCI_DEVID_NOT_OWNED */
+			return err_setf(err, "%s: a bus reset would also reset %04x:%02x:%02x.%u, "
+					"which this VM does not own: pass it through as well",
+					dev_name, dd->segment, dd->bus, dd->devfn >> 3,
+					dd->devfn & 7u);
+	}
+	return err_setf(err, "%s: a bus reset would hit devices this VM does not own", dev_name);
+}
+
 /* The devices a bus/slot reset of d hits; 1 when the kernel offers none. */
 static int vfio_hot_reset_info(struct vfio_device *d, struct vfio_pci_hot_reset_info **out,
 			       struct error *err)
@@ -475,6 +612,12 @@ int vfio_device_bus_reset(struct vfio_device *d, const struct vfio_group *owned,
 	int r = vfio_hot_reset_info(d, &info, err);
 	if (r)
 		return r;
+	if (d->group && d->group->container->backend == VFIO_BACKEND_IOMMUFD) {
+		/* The kernel checks ownership through the iommufd: no group fds. */
+		r = vfio_hot_reset_owned(info, d->name, err);
+		free(info);
+		return r ? r : vfio_hot_reset(d, NULL, 0, err);
+	}
 	int *fds = calloc(info->count, sizeof(*fds));
 	unsigned n = 0;
 	if (!fds)
@@ -717,11 +860,54 @@ static int vfio_dma_check(uint64_t vaddr, uint64_t iova, uint64_t size, struct e
 	return 0;
 }
 
+static const char *vfio_dma_hint(int e)
+{
+	return e == ENOMEM ? ": the pages are pinned and count against the locked memory "
+			     "limit: raise it (ulimit -l, LimitMEMLOCK=) to the guest's RAM size "
+			     "or run as root"
+	       : e == EEXIST ? ": it overlaps an existing mapping" : "";
+}
+
+static int vfio_ioas_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,
+			 struct error *err)
+{
+	struct iommufd_uapi_ioas_map m = {
+		.size = sizeof(m), .ioas_id = c->ioas_id,
+		.flags = IOMMUFD_UAPI_MAP_FIXED_IOVA | IOMMUFD_UAPI_MAP_READABLE |
+			 IOMMUFD_UAPI_MAP_WRITEABLE,
+		.user_va = (uintptr_t)vaddr, .length = size, .iova = iova,
+	};
+	if (ioctl(c->fd, IOMMUFD_UAPI_IOAS_MAP, &m) == 0)
+		return 0;
+	int e = errno;
+	return err_setf(err, "IOMMU_IOAS_MAP at IOVA 0x%llx (0x%llx bytes): %s%s",
+			(unsigned long long)iova, (unsigned long long)size, strerror(e),
+			vfio_dma_hint(e));
+}
+
+static int vfio_ioas_unmap(struct vfio_container *c, uint64_t iova, uint64_t size,
+			   struct error *err)
+{
+	struct iommufd_uapi_ioas_unmap u = { .size = sizeof(u), .ioas_id = c->ioas_id,
+					     .iova = iova, .length = size };
+	if (ioctl(c->fd, IOMMUFD_UAPI_IOAS_UNMAP, &u) < 0)
+		return err_setf(err, "IOMMU_IOAS_UNMAP at IOVA 0x%llx (0x%llx bytes): %s",
+				(unsigned long long)iova, (unsigned long long)size,
+				strerror(errno));
+	if (u.length != size)
+		return err_setf(err, "IOMMU_IOAS_UNMAP at IOVA 0x%llx unmapped 0x%llx bytes, "
+				"not 0x%llx", (unsigned long long)iova,
+				(unsigned long long)u.length, (unsigned long long)size);
+	return 0;
+}
+
 int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,
 		 struct error *err)
 {
 	if (vfio_dma_check((uintptr_t)vaddr, iova, size, err))
 		return -1;
+	if (c->backend == VFIO_BACKEND_IOMMUFD)
+		return vfio_ioas_map(c, vaddr, iova, size, err);
 	struct vfio_iommu_type1_dma_map m = {
 		.argsz = sizeof(m),
 		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
@@ -730,16 +916,15 @@ int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t 
 	if (ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &m) == 0)
 		return 0;
 	int e = errno;
-	const char *hint = e == ENOMEM ? ": the pages are pinned and count against the locked "
-					 "memory limit: raise it (ulimit -l, LimitMEMLOCK=) to "
-					 "the guest's RAM size or run as root"
-			 : e == EEXIST ? ": it overlaps an existing mapping" : "";
 	return err_setf(err, "VFIO_IOMMU_MAP_DMA at IOVA 0x%llx (0x%llx bytes): %s%s",
-			(unsigned long long)iova, (unsigned long long)size, strerror(e), hint);
+			(unsigned long long)iova, (unsigned long long)size, strerror(e),
+			vfio_dma_hint(e));
 }
 
 int vfio_dma_unmap(struct vfio_container *c, uint64_t iova, uint64_t size, struct error *err)
 {
+	if (c->backend == VFIO_BACKEND_IOMMUFD)
+		return vfio_ioas_unmap(c, iova, size, err);
 	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
 	if (ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &u) < 0)
 		return err_setf(err, "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx (0x%llx bytes): %s",

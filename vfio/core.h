@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The VFIO userspace layer (kernel: Documentation/driver-api/vfio.rst, the
- * legacy container/group interface of <linux/vfio.h>): a container holds the
- * IOMMU context (type1v2), groups join it, devices come out of groups, and a
- * device offers regions (BARs, ROM, config space, VGA) and interrupts (INTx,
- * MSI, MSI-X, err, req).  This is kvmtool's vfio/core split: nothing here
- * knows about the guest's PCI bus; the device model builds on it.
+ * The VFIO userspace layer (kernel: Documentation/driver-api/vfio.rst): an
+ * IOMMU context holds the DMA mappings, devices join it, and a device offers
+ * regions (BARs, ROM, config space, VGA) and interrupts (INTx, MSI, MSI-X,
+ * err, req).  This is kvmtool's vfio/core split: nothing here knows about the
+ * guest's PCI bus; the device model builds on it.
+ *
+ * Two kernel interfaces give the IOMMU context (struct vfio_container):
+ *   - the container/group interface of <linux/vfio.h>: /dev/vfio/vfio with
+ *     a type1v2 IOMMU, groups (/dev/vfio/N) join it, devices come out of
+ *     their group;
+ *   - iommufd (Linux 6.2+; Documentation/userspace-api/iommufd.rst):
+ *     /dev/iommu with one IO address space (IOAS), each device opened as its
+ *     own cdev (/dev/vfio/devices/vfioN, Linux 6.6+, CONFIG_VFIO_DEVICE_CDEV),
+ *     bound to the iommufd and attached to the IOAS. Groups are then only
+ *     bookkeeping (their fd stays -1): the kernel checks a group's other
+ *     members when a device attaches.
+ * Everything after opening a device is the same for both.
  *
  * Lifetime: container -> group(s) -> device(s); close in the reverse order
  * (a group cannot leave its container while one of its devices is open).
@@ -20,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h" /* enum vfio_backend */
 #include "util.h"
 
 struct gmem;
@@ -27,8 +39,11 @@ struct gmem;
 #define VFIO_DEV_DIR "/dev/vfio"
 
 struct vfio_container {
-	int fd;
-	unsigned nr_groups;  /* VFIO_SET_IOMMU is done once, with the first group */
+	int fd;                  /* /dev/vfio/vfio, or /dev/iommu */
+	enum vfio_backend backend;   /* CONTAINER or IOMMUFD once open */
+	uint32_t ioas_id;        /* iommufd: the IO address space devices attach to */
+	const char *sysfs;       /* "/sys" (a fake tree in tests): finds device cdevs */
+	unsigned nr_groups;      /* VFIO_SET_IOMMU is done once, with the first group */
 };
 
 struct vfio_group {
@@ -75,14 +90,22 @@ struct vfio_device {
 	struct vfio_irq *irqs;        /* [nr_irqs] */
 };
 
-/* /dev/vfio/vfio: API version and type1v2 checked. */
-int vfio_container_open(struct vfio_container *c, struct error *err);
+/*
+ * The IOMMU context: with VFIO_BACKEND_CONTAINER /dev/vfio/vfio (API version
+ * and type1v2 checked), with VFIO_BACKEND_IOMMUFD /dev/iommu and a new IOAS;
+ * VFIO_BACKEND_AUTO takes iommufd when /dev/iommu and /dev/vfio/devices
+ * exist. `sysfs` must outlive c.
+ */
+int vfio_container_open(struct vfio_container *c, enum vfio_backend want, const char *sysfs,
+			struct error *err);
 void vfio_container_close(struct vfio_container *c);
+/* "container" / "iommufd" / "auto": for messages. */
+const char *vfio_backend_name(enum vfio_backend b);
 
 /*
  * /dev/vfio/<id>: checks the group is viable (every member bound to a vfio
  * driver, pci-stub or nothing), joins the container, sets its IOMMU (first
- * group only).
+ * group only). With iommufd it only records the id (no fd).
  */
 int vfio_group_open(struct vfio_group *g, struct vfio_container *c, int id,
 		    struct error *err);
@@ -91,7 +114,9 @@ void vfio_group_close(struct vfio_group *g);
 /*
  * The device `name` ("0000:01:00.0") of group g: its info, every region's
  * info (with capabilities) and every IRQ index's info. Must be a vfio-pci
- * device.
+ * device. With iommufd: its cdev (<sysfs>/bus/pci/devices/NAME/vfio-dev/
+ * vfioN -> /dev/vfio/devices/vfioN), bound to the iommufd and attached to
+ * the IOAS first.
  */
 int vfio_device_open(struct vfio_device *d, struct vfio_group *g, const char *name,
 		     struct error *err);
@@ -163,9 +188,10 @@ int vfio_device_reset(struct vfio_device *d, struct error *err);
  * Bus (or slot) reset, for a device without a reset of its own: the kernel
  * offers it when the bus can be reset, and allows it only with the fds of
  * every group whose devices it hits, so only when all of those are `owned`
- * (ours). Returns 1 without doing anything when the kernel offers no bus or
- * slot reset for d (ENODEV), -1 when it is refused or fails (err names an
- * affected device that is not ours).
+ * (ours); with iommufd, when every device it hits is bound to our iommufd
+ * (the kernel says so; `owned` is not needed). Returns 1 without doing
+ * anything when the kernel offers no bus or slot reset for d (ENODEV), -1
+ * when it is refused or fails (err names an affected device that is not ours).
  */
 int vfio_device_bus_reset(struct vfio_device *d, const struct vfio_group *owned,
 			  unsigned nr_owned, struct error *err);
@@ -179,6 +205,14 @@ struct vfio_pci_hot_reset_info;
 int vfio_hot_reset_groups(const struct vfio_pci_hot_reset_info *info,
 			  const struct vfio_group *owned, unsigned nr_owned, int *fds,
 			  unsigned *nr_fds, const char *dev_name, struct error *err);
+
+/*
+ * The decision on a cdev (iommufd): 0 when the kernel says every device the
+ * reset hits is bound to our iommufd, else -1 naming one that is not (a
+ * devid of VFIO_PCI_DEVID_NOT_OWNED). Exposed for the tests.
+ */
+int vfio_hot_reset_owned(const struct vfio_pci_hot_reset_info *info, const char *dev_name,
+			 struct error *err);
 
 /* DMA: [vaddr, vaddr+size) of this process readable/writable by devices at iova. */
 int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,

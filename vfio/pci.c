@@ -1017,8 +1017,11 @@ static int vfio_pci_set_init(struct vm *vm, struct error *err)
 		free(s);
 		return -1;
 	}
-	if (vfio_container_open(&s->container, err))
+	if (vfio_container_open(&s->container, vm->cfg->vfio_backend, vm->cfg->sysfs_root, err))
 		return -1;
+	log_info("vfio: devices reach the IOMMU through %s",
+		 s->container.backend == VFIO_BACKEND_IOMMUFD ? "iommufd (/dev/iommu, device cdevs)"
+							      : "the VFIO container (groups)");
 	for (unsigned i = 0; i < l.n; i++)
 		if (vfio_pci_set_open(vm, s, &l.f[i], err))
 			return -1;

@@ -14,6 +14,7 @@ enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_DISK, OPT_SERIAL,
 	OPT_PIN_VCPUS, OPT_PIN_OTHER, OPT_HUGEPAGES, OPT_ON_RESET, OPT_NO_RNG, OPT_VERBOSE,
 	OPT_HELP, OPT_TOPOLOGY, OPT_SHM, OPT_SHM_SIZE, OPT_VFIO, OPT_VIEW, OPT_NO_VIEW,
+	OPT_VFIO_BACKEND,
 };
 
 static const struct option cli_run_options[] = {
@@ -35,6 +36,7 @@ static const struct option cli_run_options[] = {
 	{ "view", no_argument, NULL, OPT_VIEW },
 	{ "no-view", no_argument, NULL, OPT_NO_VIEW },
 	{ "vfio", required_argument, NULL, OPT_VFIO },
+	{ "vfio-backend", required_argument, NULL, OPT_VFIO_BACKEND },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -68,6 +70,10 @@ void cli_usage_run(FILE *out)
 	      "                       `passvm view` child of this run ([display] viewer)\n"
 	      "  --vfio DDDD:BB:SS.F  pass a host PCI function through (repeatable);\n"
 	      "                       DDDD:BB:SS: every function of the slot (GPU + audio)\n"
+	      "  --vfio-backend auto|iommufd|container  how passed-through devices reach\n"
+	      "                       the IOMMU: iommufd + device cdevs (Linux 6.6+), or\n"
+	      "                       VFIO's container + groups (default auto: iommufd\n"
+	      "                       where the kernel offers it)\n"
 	      "  --verbose            debug logging\n"
 	      "\n"
 	      "Exit status: 0 when the guest powers off, 1 on a guest fault (triple fault,\n"
@@ -235,6 +241,10 @@ static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 		return cli_parse_shm(opt == OPT_SHM, optarg, cfg, err);
 	case OPT_VFIO:
 		return cli_parse_vfio(optarg, cfg, err);
+	case OPT_VFIO_BACKEND:
+		if (config_parse_vfio_backend(optarg, &cfg->vfio_backend, err))
+			return err_prefix(err, "--vfio-backend %s", optarg);
+		break;
 	case OPT_VIEW: cfg->display.viewer = true; break;
 	case OPT_NO_VIEW: cfg->display.viewer = false; break;
 	case OPT_VERBOSE: log_set_level(LOG_DEBUG); break;

@@ -127,6 +127,19 @@ int config_parse_hugepages(const char *s, enum gmem_hugepages *out, struct error
 	return 0;
 }
 
+int config_parse_vfio_backend(const char *s, enum vfio_backend *out, struct error *err)
+{
+	if (!strcmp(s, "auto"))
+		*out = VFIO_BACKEND_AUTO;
+	else if (!strcmp(s, "iommufd"))
+		*out = VFIO_BACKEND_IOMMUFD;
+	else if (!strcmp(s, "container") || !strcmp(s, "group") || !strcmp(s, "type1"))
+		*out = VFIO_BACKEND_CONTAINER;
+	else
+		return err_setf(err, "use auto, iommufd or container");
+	return 0;
+}
+
 int config_parse_on_reset(const char *s, enum reset_action *out, struct error *err)
 {
 	if (!strcmp(s, "reboot"))

@@ -26,6 +26,12 @@ struct cpuset_list {
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 enum reset_action { RESET_REBOOT, RESET_EXIT };
+/* How passthrough devices reach the IOMMU (vfio/core.h says more). */
+enum vfio_backend {
+	VFIO_BACKEND_AUTO,       /* iommufd where the kernel offers it, else the container */
+	VFIO_BACKEND_CONTAINER,  /* /dev/vfio/vfio + groups */
+	VFIO_BACKEND_IOMMUFD,    /* /dev/iommu + device cdevs */
+};
 
 struct disk_config {
 	const char *path;
@@ -106,6 +112,7 @@ struct vm_config {
 	struct cpuset_list pin_io;     /* I/O threads (disk, display); default pin_other */
 	struct cpu_auto cpu_auto;
 
+	enum vfio_backend vfio_backend;
 	unsigned nr_passthrough;
 	struct passthrough_config passthrough[CONFIG_MAX_PASSTHROUGH];
 	struct display_config display;
@@ -143,5 +150,7 @@ int cpuset_parse(const char *s, struct cpuset_list *out, struct error *err);
 int config_parse_memory(const char *s, uint64_t *out, struct error *err);
 int config_parse_hugepages(const char *s, enum gmem_hugepages *out, struct error *err);
 int config_parse_on_reset(const char *s, enum reset_action *out, struct error *err);
+/* "auto", "iommufd" or "container" ("group", "type1" too). */
+int config_parse_vfio_backend(const char *s, enum vfio_backend *out, struct error *err);
 
 #endif

@@ -157,6 +157,11 @@ static int set_rng(struct profile_parser *p, const char *v, struct error *err)
 	return profile_parse_bool(v, &C(p)->rng, err);
 }
 
+static int set_vfio(struct profile_parser *p, const char *v, struct error *err)
+{
+	return config_parse_vfio_backend(v, &C(p)->vfio_backend, err);
+}
+
 static const struct profile_key machine_keys[] = {
 	{ "name", set_name, false, false },
 	{ "memory", set_memory, false, false },
@@ -164,6 +169,7 @@ static const struct profile_key machine_keys[] = {
 	{ "on-reset", set_on_reset, false, false },
 	{ "serial", set_serial, false, false },
 	{ "rng", set_rng, false, false },
+	{ "vfio", set_vfio, false, false },
 };
 
 /* ---- [cpu] ------------------------------------------------------------------------ */

@@ -11,6 +11,10 @@
  *          liveness, factorial), INTx through an eventfd (+ unmask eventfd),
  *          DMA RAM -> edu -> RAM through the IOMMU at IOVAs below edu's 28-bit
  *          DMA mask, the DMA-done interrupt through an MSI eventfd, reset.
+ * vfio-edu-dma [container|iommufd]: the IOMMU context through VFIO's
+ * container and groups (default), or iommufd with edu's device cdev (a lab
+ * kernel with CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV: lab-run --kernel
+ * iommufd).
  * Prints one line per check; exits 0 when all pass, 1 at the first failure.
  */
 #include <errno.h>
@@ -66,6 +70,7 @@ struct edu_test {
 	const char *sysfs, *state_dir, *bdf;
 	struct vfio_host_addr addr;
 	int group_id;
+	enum vfio_backend backend;
 	struct vfio_container c;
 	struct vfio_group g;
 	struct vfio_device d;
@@ -223,8 +228,11 @@ static int test_bind(struct edu_test *t)
 
 static int open_all(struct edu_test *t)
 {
-	if (vfio_container_open(&t->c, &t->err))
+	if (vfio_container_open(&t->c, t->backend, t->sysfs, &t->err))
 		return fail_err("container", &t->err);
+	if (t->c.backend != t->backend)
+		return fail("asked for the %s backend, got %s", vfio_backend_name(t->backend),
+			    vfio_backend_name(t->c.backend));
 	if (vfio_group_open(&t->g, &t->c, t->group_id, &t->err))
 		return fail_err("group", &t->err);
 	if (vfio_device_open(&t->d, &t->g, t->bdf, &t->err))
@@ -232,7 +240,9 @@ static int open_all(struct edu_test *t)
 	printf("vfio-edu-dma: device %s: flags 0x%x, %u regions, %u irq indexes, BAR0 0x%llx bytes\n",
 	       t->d.name, t->d.flags, t->d.nr_regions, t->d.nr_irqs,
 	       (unsigned long long)t->d.regions[VFIO_PCI_BAR0_REGION_INDEX].size);
-	return ok("container (type1v2), group (viable), device (vfio-pci) opened");
+	return ok(t->backend == VFIO_BACKEND_IOMMUFD
+		  ? "iommufd (/dev/iommu, IOAS), device cdev bound and attached"
+		  : "container (type1v2), group (viable), device (vfio-pci) opened");
 }
 
 static int test_config(struct edu_test *t)
@@ -400,11 +410,18 @@ static int setup(struct edu_test *t, char *state_tmpl)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static struct edu_test t;
 	char state[] = "/tmp/passvm-state.XXXXXX";
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	t.backend = VFIO_BACKEND_CONTAINER;
+	if (argc == 2 && !strcmp(argv[1], "iommufd"))
+		t.backend = VFIO_BACKEND_IOMMUFD;
+	else if (argc > 2 || (argc == 2 && strcmp(argv[1], "container"))) {
+		fprintf(stderr, "usage: vfio-edu-dma [container|iommufd]\n");
+		return 2;
+	}
 	if (setup(&t, state) || test_bind(&t) || test_vfio(&t))
 		return 1;
 	printf("vfio-edu-dma: PASS\n");

@@ -136,6 +136,10 @@ static void test_bad_values(void **state)
 		     "or 16G");
 	expect_error(f, "[machine]\nhugepages = 4M\n", "2: hugepages = 4M: use 2M, 1G or off");
 	expect_error(f, "[machine]\nrng = maybe\n", "2: rng = maybe: use yes or no");
+	expect_error(f, "[machine]\nvfio = vfio-pci\n",
+		     "2: vfio = vfio-pci: use auto, iommufd or container");
+	expect_ok(f, "[machine]\nvfio = iommufd\n");
+	assert_int_equal(f->cfg.vfio_backend, VFIO_BACKEND_IOMMUFD);
 	expect_error(f, "[machine]\nname =\n",
 		     "2: 'name' has no value: write 'name = VALUE' or remove the line");
 	expect_error(f, "[boot]\nkernel = \"/boot/vmlinuz\"\n", "2: kernel = \"/boot/vmlinuz\": "

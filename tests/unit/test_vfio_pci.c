@@ -275,6 +275,14 @@ static void test_cli_vfio(void **state)
 	(void)state;
 	struct vm_config c;
 	struct error err = { "" };
+	char *backend[] = { "run", "--vfio-backend", "container", NULL };
+	assert_int_equal(run_flags(&c, &err, 3, backend), 0);
+	assert_int_equal(c.vfio_backend, VFIO_BACKEND_CONTAINER);
+	config_release(&c);
+	char *bad_backend[] = { "run", "--vfio-backend", "cdev", NULL };
+	assert_int_equal(run_flags(&c, &err, 3, bad_backend), -1);
+	assert_string_equal(err.msg, "--vfio-backend cdev: use auto, iommufd or container");
+	config_release(&c);
 	char *ok[] = { "run", "--vfio", "0000:0a:00.1", "--vfio", "03:00", NULL };
 	assert_int_equal(run_flags(&c, &err, 5, ok), 0);
 	assert_int_equal(c.nr_passthrough, 2);
