@@ -103,7 +103,14 @@ ilib_install_modules() {
 	paths=$(ilib_resolve_modules "$moddir" "$@") || exit 1
 	for rel in $paths; do
 		mkdir -p "$root/lib/modules/${rel%/*}"
-		cp "$moddir/$rel" "$root/lib/modules/$rel"
+		# Compressed modules (Debian 6.12: .ko.xz) go in plain: busybox
+		# insmod passes the file to init_module as it is.
+		case $rel in
+		*.ko.xz) xz -dc "$moddir/$rel" >"$root/lib/modules/${rel%.xz}" || ilib_die "xz -d $rel failed"; rel=${rel%.xz} ;;
+		*.ko.zst) zstd -dcq "$moddir/$rel" >"$root/lib/modules/${rel%.zst}" || ilib_die "zstd -d $rel failed"; rel=${rel%.zst} ;;
+		*.ko.gz) gzip -dc "$moddir/$rel" >"$root/lib/modules/${rel%.gz}" || ilib_die "gzip -d $rel failed"; rel=${rel%.gz} ;;
+		*) cp "$moddir/$rel" "$root/lib/modules/$rel" ;;
+		esac
 		echo "/lib/modules/$rel" >>"$root/$list"
 	done
 }

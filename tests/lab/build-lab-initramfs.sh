@@ -20,7 +20,11 @@ trap 'echo "$prog: error: command failed at line $LINENO" >&2' ERR
 # come from modules.dep.  vfio_iommu_type1 is no hard dependency of
 # vfio-pci, so it is named.
 lab_modules="virtio_pci 9pnet_virtio 9p overlay kvm-amd uinput evdev
-vfio vfio_iommu_type1 vfio_virqfd vfio-pci"
+vfio vfio_iommu_type1 vfio-pci"
+# Loaded where the kernel has them as modules: vfio_virqfd (6.1; 6.12 has it
+# in vfio.ko), iommufd (the lab-run --kernel iommufd kernel; a dependency of
+# its vfio.ko anyway).
+lab_modules_optional="vfio_virqfd iommufd"
 
 [ $# -eq 1 ] || { echo "usage: $prog CACHE_DIR" >&2; exit 2; }
 cache=$(realpath "$1")
@@ -31,8 +35,15 @@ out=$cache/lab-initramfs.cpio
 
 exec 9>"$cache/.lab-initramfs.lock"
 flock 9
+for m in $lab_modules_optional; do
+	grep -Eq "(^|/)(${m//_/[-_]})\.ko(\.[a-z]+)?:" "$cache/modules/modules.dep" &&
+		lab_modules+=" $m"
+done
+# (.iommufd.stamp: fetch-iommufd-kernel.sh changed the modules.)
+stamps=("$cache/.fetch-kernel.stamp")
+[ ! -f "$cache/.iommufd.stamp" ] || stamps+=("$cache/.iommufd.stamp")
 hash=$( (ilib_hash "$0" "$here/../guest/initramfs-lib.sh" "$here/lab-init" "$bb" \
-	"$cache/.fetch-kernel.stamp"; echo "$lab_modules") | sha256sum | cut -d' ' -f1)
+	"${stamps[@]}"; echo "$lab_modules") | sha256sum | cut -d' ' -f1)
 if [ -f "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$hash" ]; then
 	exit 0
 fi
