@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/kvm.h>
 #include <linux/vfio.h>
 
 #include "vfio/host.h"
@@ -911,6 +913,7 @@ void vfio_pci_dev_destroy(struct vfio_pci_dev *d)
 
 struct vfio_pci_set {
 	struct vfio_container container;
+	int kvm_vfio_fd;         /* KVM's VFIO pseudo device, or -1 */
 	unsigned nr_groups, nr_devs;
 	struct vfio_group groups[VFIO_PT_MAX];
 	struct vfio_pci_dev *devs[VFIO_PT_MAX];
@@ -943,6 +946,8 @@ static void vfio_pci_set_destroy(struct vm *vm, void *state)
 	for (unsigned i = s->nr_groups; i-- > 0;)
 		vfio_group_close(&s->groups[i]);
 	vfio_container_close(&s->container); /* drops the DMA mappings */
+	if (s->kvm_vfio_fd >= 0)
+		close(s->kvm_vfio_fd);
 	free(s);
 }
 
@@ -986,6 +991,43 @@ static int vfio_pci_set_open(struct vm *vm, struct vfio_pci_set *s, const struct
 	return 0;
 }
 
+/*
+ * Tell KVM which VFIO files the VM uses (its VFIO pseudo device, as QEMU
+ * does): with a device whose DMA does not snoop the CPU caches (an IOMMU
+ * without snoop control, integrated GPUs), KVM must then honour the guest's
+ * memory types and flush caches for it (WBINVD), or the device reads stale
+ * memory. The files: group fds with the container, device cdevs with
+ * iommufd (KVM_DEV_VFIO_FILE_ADD, the same numbers, Linux 6.6+). Without it
+ * (a kernel lacking CONFIG_KVM_VFIO) passthrough still works on coherent
+ * IOMMUs: a warning, not an error.
+ */
+static void vfio_pci_set_tell_kvm(struct vm *vm, struct vfio_pci_set *s)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+	if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+		log_warn("vfio: KVM offers no VFIO device (%s): it cannot learn of non-coherent "
+			 "DMA, which matters only for devices whose DMA does not snoop the CPU "
+			 "caches", strerror(errno));
+		return;
+	}
+	s->kvm_vfio_fd = (int)cd.fd;
+	bool cdev = s->container.backend == VFIO_BACKEND_IOMMUFD;
+	unsigned n = cdev ? s->nr_devs : s->nr_groups;
+	for (unsigned i = 0; i < n; i++) {
+		int32_t fd = cdev ? s->devs[i]->vdev.fd : s->groups[i].fd;
+		struct kvm_device_attr a = { .group = KVM_DEV_VFIO_GROUP,
+					     .attr = KVM_DEV_VFIO_GROUP_ADD,
+					     .addr = (uint64_t)(uintptr_t)&fd };
+		if (ioctl(s->kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+			log_warn("vfio: KVM's VFIO device refused %s: %s", cdev ? s->devs[i]->name
+				 : "an IOMMU group", strerror(errno));
+			return;
+		}
+	}
+	log_info("vfio: KVM's VFIO device knows the %s (%u)", cdev ? "device cdevs" : "IOMMU groups",
+		 n);
+}
+
 /* Functions of one host slot share a guest slot, as functions 0, 1, ... */
 static int vfio_pci_set_register(struct vfio_pci_set *s, const struct vfio_pt_list *l,
 				 struct error *err)
@@ -1013,6 +1055,7 @@ static int vfio_pci_set_init(struct vm *vm, struct error *err)
 	if (!s)
 		return err_setf(err, "out of memory");
 	s->container.fd = -1;
+	s->kvm_vfio_fd = -1;
 	if (vm_device_add(vm, "vfio", s, vfio_pci_set_destroy, err)) {
 		free(s);
 		return -1;
@@ -1029,6 +1072,7 @@ static int vfio_pci_set_init(struct vm *vm, struct error *err)
 	for (unsigned i = 0; i < s->nr_devs; i++)
 		if (!(s->devs[i]->vdev.flags & VFIO_DEVICE_FLAGS_RESET))
 			vfio_pci_bus_reset(s->devs[i], "start");
+	vfio_pci_set_tell_kvm(vm, s);
 	/* Before the guest runs: every guest-physical address is a DMA address. */
 	if (vfio_dma_map_gmem(&s->container, &vm->mem, err))
 		return -1;

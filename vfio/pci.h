@@ -29,7 +29,10 @@
  *     KVM irqfds on GSIs routed to the guest's MSI messages. INTx uses a
  *     resample irqfd whose eventfd is VFIO's unmask eventfd, on the GSI
  *     pci_intx_gsi() gives its slot and pin (the DSDT's _PRT says the same).
- *   - DMA: the owner maps all guest RAM into the container at IOVA = GPA.
+ *   - DMA: the owner maps all guest RAM into the container (or the iommufd
+ *     IOAS) at IOVA = GPA, and registers the groups (or device cdevs) with
+ *     KVM's VFIO device, so KVM handles non-coherent DMA (guest memory
+ *     types, WBINVD) for devices that do not snoop the CPU caches.
  *   - Reset (VFIO_DEVICE_RESET) when the device is set up and torn down; a
  *     device without one (no FLR, no PM reset, not alone on its bus) gets
  *     a bus/slot reset instead when every device that hits is this VM's.
