@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "check_internal.h"
+#include "input/evdev.h"
+#include "input/input.h"
 
 /* "16 GiB", "512 MiB", "64 KiB": the largest unit that divides evenly. */
 static const char *check_size(uint64_t v, char *buf, size_t len)
@@ -396,6 +398,35 @@ static void check_shm(struct report *r, const struct vm_config *cfg)
 	report_add(r, REPORT_OK, "display shm", "%s: %s of %s free", d->shm_path, need, have);
 }
 
+/* [input]: each device opens as an evdev node, and the toggle names real keys. */
+static void check_input(struct report *r, const struct vm_config *cfg)
+{
+	const struct input_config *in = &cfg->input;
+	for (unsigned i = 0; i < in->n; i++) {
+		struct input_caps *caps = malloc(sizeof(*caps));
+		struct error err;
+		struct input_evdev *e = caps ? input_evdev_open(in->devices[i], caps, &err) : NULL;
+		char what[REPORT_WHAT_LEN];
+		snprintf(what, sizeof(what), "input device %u", i + 1);
+		if (e)
+			report_add(r, REPORT_OK, what, "%s (\"%s\"): passvm grabs it for the guest",
+				   in->devices[i], caps->name);
+		else
+			report_fix(report_add(r, REPORT_FAIL, what, "%s",
+					      caps ? err.msg : "out of memory"),
+				   "list the keyboard's and mouse's event nodes in [input] device, "
+				   "as /dev/input/by-id/ names them (ls -l /dev/input/by-id)");
+		input_evdev_close(e);
+		free(caps);
+	}
+	struct input_toggle t;
+	struct error err;
+	if (in->n && input_toggle_parse(&t, in->grab_toggle ? in->grab_toggle
+						     : INPUT_TOGGLE_DEFAULT, &err))
+		report_fix(report_add(r, REPORT_FAIL, "input grab-toggle", "%s", err.msg),
+			   "use KEY_ names from linux/input-event-codes.h joined by '+'");
+}
+
 void check_resources(struct report *r, const struct check_env *env,
 		     const struct vm_config *cfg)
 {
@@ -403,6 +434,7 @@ void check_resources(struct report *r, const struct check_env *env,
 	check_cpus(r, env, cfg);
 	check_memlock(r, env, cfg);
 	check_shm(r, cfg);
+	check_input(r, cfg);
 }
 
 void check_profile(struct report *r, const struct check_env *env, const struct vm_config *cfg)

@@ -44,8 +44,6 @@ static int run_check_supported(const struct vm_config *cfg, struct error *err)
 	const char *what = NULL;
 	if (cfg->firmware)
 		what = "UEFI firmware boot ([boot] firmware)";
-	else if (cfg->input.n)
-		what = "evdev input forwarding ([input])";
 	else if (cfg->audio.enabled)
 		what = "PipeWire audio ([audio])";
 	if (!what)

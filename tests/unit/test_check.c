@@ -471,6 +471,28 @@ static void test_devices_rebar(void **state)
 		  NULL);
 }
 
+/* [input]: a missing node and a file that is no evdev device fail, naming
+ * the path and the fix; a bad toggle key fails. (Real evdev devices: lab.) */
+static void test_resources_input(void **state)
+{
+	struct tc *t = *state;
+	char bogus[PATH_MAX + 16];
+	snprintf(bogus, sizeof(bogus), "%s/not-evdev", t->h->top);
+	fh_write(t->h->top, "not-evdev", "text\n");
+	t->cfg.input.n = 2;
+	t->cfg.input.devices[0] = "/nonexistent/by-id/usb-kbd-event-kbd";
+	t->cfg.input.devices[1] = bogus;
+	t->cfg.input.grab_toggle = "KEY_LEFTCTRL+KEY_BOGUS";
+	check_resources(&t->r, &t->env, &t->cfg);
+	tc_expect(&t->r, "input device 1", REPORT_FAIL,
+		  W("/nonexistent/by-id/usb-kbd-event-kbd", "cannot open it", "plugged in"),
+		  W("/dev/input/by-id"));
+	tc_expect(&t->r, "input device 2", REPORT_FAIL, W("not-evdev", "not an evdev device"),
+		  W("[input] device"));
+	tc_expect(&t->r, "input grab-toggle", REPORT_FAIL, W("'KEY_BOGUS'"), W("KEY_ names"));
+	t->cfg.input.n = 0;
+}
+
 /* Addresses that do not exist, and sysfs surprises: clear FAILs, no crash. */
 static void test_devices_missing_and_broken(void **state)
 {
@@ -875,6 +897,7 @@ int main(void)
 		T(test_devices_amdgpu_reset_bug),
 		T(test_devices_reset_methods),
 		T(test_devices_rebar),
+		T(test_resources_input),
 		T(test_devices_missing_and_broken),
 		T(test_devices_no_group),
 		T(test_devices_romfile),
