@@ -240,6 +240,11 @@ static void vm_on_signal(void *opaque, int fd, uint32_t events)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	vm->exit_signal = (int)si.ssi_signo;
+	/* A signal read after the guest asked for a reset (both in one loop
+	 * turn) wins over it: a reboot would lose the user's stop. */
+	int reset = VM_EXIT_RESET;
+	if (atomic_compare_exchange_strong(&vm->exit_reason, &reset, VM_EXIT_SIGNAL))
+		return; /* the reset's requester may still write exit_detail: vm_run() redoes it */
 	vm_request_exit(vm, VM_EXIT_SIGNAL, "stopped by signal %s", strsignal((int)si.ssi_signo));
 }
 
@@ -340,7 +345,11 @@ enum vm_exit_reason vm_run(struct vm *vm, struct error *err)
 		vm_request_exit(vm, VM_EXIT_FAULT, "event loop failed: %s", strerror(errno));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_join(&vm->vcpus[i]);
-	return (enum vm_exit_reason)atomic_load(&vm->exit_reason);
+	enum vm_exit_reason why = (enum vm_exit_reason)atomic_load(&vm->exit_reason);
+	if (why == VM_EXIT_SIGNAL) /* (also when it took a reset's place) */
+		snprintf(vm->exit_detail, sizeof(vm->exit_detail), "stopped by signal %s",
+			 strsignal(vm->exit_signal));
+	return why;
 }
 
 int vm_exit_status(const struct vm *vm)
