@@ -808,11 +808,11 @@ void vfio_pci_gpu_notes(const struct vfio_pci_dev *d)
 	uint16_t vendor = pci_cfg_get16(&d->pci, PCI_VENDOR_ID);
 	if ((pci_cfg_get16(&d->pci, PCI_CLASS_DEVICE) >> 8) != VFIO_PCI_CLASS_DISPLAY)
 		return;
-	/* Hook: the Windows/vCPU work reads this to hide KVM and set the Hyper-V
-	 * vendor id for NVIDIA's driver (it has no effect in this build). */
-	if (vendor == 0x10de)
-		log_info("%s: NVIDIA GPU: Windows guests want KVM hidden (not in this build yet)",
-			 d->name);
+	/* NVIDIA's Windows drivers before 465 stop with "Code 43" when they see
+	 * KVM: vmm/hyperv.h hides it when asked ([cpu] kvm-hidden). */
+	if (vendor == 0x10de && !d->vm->cfg->hyperv.kvm_hidden)
+		log_info("%s: NVIDIA GPU: if its Windows driver is older than 465 and stops with "
+			 "Code 43, set kvm-hidden = yes and an hv-vendor-id in [cpu]", d->name);
 }
 
 struct vfio_pci_dev *vfio_pci_dev_create(struct vm *vm, struct vfio_device *vdev,

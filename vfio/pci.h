@@ -38,10 +38,10 @@
  *     a bus/slot reset instead when every device that hits is this VM's.
  *
  * GPUs:
- *   - NVIDIA: the Windows driver refuses to start (Code 43, older drivers)
- *     when it sees KVM; hiding KVM's CPUID leaves and giving Hyper-V a vendor
- *     id is the vCPU setup's business; vfio_pci_gpu_notes() is where a GPU
- *     found here tells it (see the hook there).
+ *   - NVIDIA: the Windows driver refuses to start (Code 43, drivers before
+ *     465) when it sees KVM; vmm/hyperv.h hides KVM's CPUID leaves and sets
+ *     the Hyper-V vendor id ([cpu] kvm-hidden, hv-vendor-id);
+ *     vfio_pci_gpu_notes() points there when it finds an NVIDIA GPU.
  *   - AMD Polaris/Vega/Navi1x "reset bug": the device does not come back
  *     from a guest without a vendor-specific reset; start-up warns and
  *     points to the vendor-reset module.

@@ -14,7 +14,7 @@ enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_DISK, OPT_SERIAL,
 	OPT_PIN_VCPUS, OPT_PIN_OTHER, OPT_HUGEPAGES, OPT_ON_RESET, OPT_NO_RNG, OPT_VERBOSE,
 	OPT_HELP, OPT_TOPOLOGY, OPT_SHM, OPT_SHM_SIZE, OPT_VFIO, OPT_VIEW, OPT_NO_VIEW,
-	OPT_VFIO_BACKEND,
+	OPT_VFIO_BACKEND, OPT_HYPERV, OPT_KVM_HIDDEN, OPT_HV_VENDOR_ID,
 };
 
 static const struct option cli_run_options[] = {
@@ -37,6 +37,9 @@ static const struct option cli_run_options[] = {
 	{ "no-view", no_argument, NULL, OPT_NO_VIEW },
 	{ "vfio", required_argument, NULL, OPT_VFIO },
 	{ "vfio-backend", required_argument, NULL, OPT_VFIO_BACKEND },
+	{ "hyperv", required_argument, NULL, OPT_HYPERV },
+	{ "kvm-hidden", no_argument, NULL, OPT_KVM_HIDDEN },
+	{ "hv-vendor-id", required_argument, NULL, OPT_HV_VENDOR_ID },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -61,6 +64,10 @@ void cli_usage_run(FILE *out)
 	      "  --pin-other CPUS     pin the VMM's other threads to these host CPUs\n"
 	      "  --topology S/C/T     guest sockets/cores/threads, e.g. 1/4/2 (product = --cpus)\n"
 	      "  --on-reset reboot|exit  what a guest reset does (default reboot)\n"
+	      "  --hyperv auto|on|off Hyper-V enlightenments (default auto: on for UEFI\n"
+	      "                       guests, which are Windows ones, off for Linux)\n"
+	      "  --kvm-hidden         no KVM CPUID leaves (drivers that refuse KVM)\n"
+	      "  --hv-vendor-id ID    Hyper-V vendor id, up to 12 characters\n"
 	      "  --no-rng             no virtio-rng device\n"
 	      "  --shm PATH           ivshmem-plain device backed by PATH (/dev/shm or\n"
 	      "                       hugetlbfs; created if missing, kept on exit) for the\n"
@@ -241,6 +248,16 @@ static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 		return cli_parse_shm(opt == OPT_SHM, optarg, cfg, err);
 	case OPT_VFIO:
 		return cli_parse_vfio(optarg, cfg, err);
+	case OPT_HYPERV:
+		if (config_parse_hyperv(optarg, &cfg->hyperv.mode, err))
+			return err_prefix(err, "--hyperv %s", optarg);
+		break;
+	case OPT_KVM_HIDDEN: cfg->hyperv.kvm_hidden = true; break;
+	case OPT_HV_VENDOR_ID:
+		if (config_check_hv_vendor_id(optarg, err))
+			return err_prefix(err, "--hv-vendor-id %s", optarg);
+		cfg->hyperv.vendor_id = optarg;
+		break;
 	case OPT_VFIO_BACKEND:
 		if (config_parse_vfio_backend(optarg, &cfg->vfio_backend, err))
 			return err_prefix(err, "--vfio-backend %s", optarg);

@@ -127,6 +127,30 @@ int config_parse_hugepages(const char *s, enum gmem_hugepages *out, struct error
 	return 0;
 }
 
+int config_parse_hyperv(const char *s, enum hyperv_mode *out, struct error *err)
+{
+	if (!strcmp(s, "auto"))
+		*out = HYPERV_AUTO;
+	else if (!strcmp(s, "on"))
+		*out = HYPERV_ON;
+	else if (!strcmp(s, "off"))
+		*out = HYPERV_OFF;
+	else
+		return err_setf(err, "use auto, on or off");
+	return 0;
+}
+
+int config_check_hv_vendor_id(const char *s, struct error *err)
+{
+	size_t n = strlen(s);
+	if (!n || n > 12)
+		return err_setf(err, "give 1 to 12 characters, like AuthenticAMD or 1234567890ab");
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return err_setf(err, "printable ASCII only, no spaces");
+	return 0;
+}
+
 int config_parse_vfio_backend(const char *s, enum vfio_backend *out, struct error *err)
 {
 	if (!strcmp(s, "auto"))

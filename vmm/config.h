@@ -26,6 +26,14 @@ struct cpuset_list {
 
 enum serial_mode { SERIAL_STDIO, SERIAL_FILE, SERIAL_NONE };
 enum reset_action { RESET_REBOOT, RESET_EXIT };
+/* Hyper-V enlightenments (vmm/hyperv.h). */
+enum hyperv_mode { HYPERV_AUTO, HYPERV_ON, HYPERV_OFF };
+struct hyperv_config {
+	enum hyperv_mode mode;    /* auto: on for UEFI (Windows) guests, off for Linux */
+	bool kvm_hidden;          /* no KVM CPUID leaves (old NVIDIA drivers) */
+	const char *vendor_id;    /* Hyper-V vendor id; NULL: "Microsoft Hv" */
+};
+
 /* How passthrough devices reach the IOMMU (vfio/core.h says more). */
 enum vfio_backend {
 	VFIO_BACKEND_AUTO,       /* iommufd where the kernel offers it, else the container */
@@ -111,6 +119,7 @@ struct vm_config {
 	struct cpu_topology topology;
 	struct cpuset_list pin_io;     /* I/O threads (disk, display); default pin_other */
 	struct cpu_auto cpu_auto;
+	struct hyperv_config hyperv;
 
 	enum vfio_backend vfio_backend;
 	unsigned nr_passthrough;
@@ -150,6 +159,10 @@ int cpuset_parse(const char *s, struct cpuset_list *out, struct error *err);
 int config_parse_memory(const char *s, uint64_t *out, struct error *err);
 int config_parse_hugepages(const char *s, enum gmem_hugepages *out, struct error *err);
 int config_parse_on_reset(const char *s, enum reset_action *out, struct error *err);
+/* "auto", "on" or "off". */
+int config_parse_hyperv(const char *s, enum hyperv_mode *out, struct error *err);
+/* A Hyper-V vendor id: 1 to 12 printable ASCII characters. */
+int config_check_hv_vendor_id(const char *s, struct error *err);
 /* "auto", "iommufd" or "container" ("group", "type1" too). */
 int config_parse_vfio_backend(const char *s, enum vfio_backend *out, struct error *err);
 

@@ -207,12 +207,32 @@ static int set_topology(struct profile_parser *p, const char *v, struct error *e
 	return 0;
 }
 
+static int set_hyperv(struct profile_parser *p, const char *v, struct error *err)
+{
+	return config_parse_hyperv(v, &C(p)->hyperv.mode, err);
+}
+
+static int set_kvm_hidden(struct profile_parser *p, const char *v, struct error *err)
+{
+	return profile_parse_bool(v, &C(p)->hyperv.kvm_hidden, err);
+}
+
+static int set_hv_vendor_id(struct profile_parser *p, const char *v, struct error *err)
+{
+	if (config_check_hv_vendor_id(v, err))
+		return -1;
+	return profile_str(p, v, &C(p)->hyperv.vendor_id, err);
+}
+
 static const struct profile_key cpu_keys[] = {
 	{ "vcpus", set_vcpus, false, false },
 	{ "pin", set_pin, false, false },
 	{ "emulator-pin", set_emulator_pin, false, false },
 	{ "io-pin", set_io_pin, false, false },
 	{ "topology", set_topology, false, false },
+	{ "hyperv", set_hyperv, false, false },
+	{ "kvm-hidden", set_kvm_hidden, false, false },
+	{ "hv-vendor-id", set_hv_vendor_id, false, false },
 };
 
 /* ---- [boot] ------------------------------------------------------------------------ */

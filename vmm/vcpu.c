@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hyperv.h"
 #include "topology.h"
 #include "vm.h"
 
@@ -66,7 +67,9 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id, struct error *err)
 		v->run = NULL;
 		return err_setf(err, "cannot map vCPU %u state: %s", id, strerror(errno));
 	}
-	return vcpu_set_cpuid(v, err);
+	if (vcpu_set_cpuid(v, err))
+		return -1;
+	return hyperv_vcpu_setup(v, err);
 }
 
 static void vcpu_flat_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
@@ -173,6 +176,9 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		return true;
 	case KVM_EXIT_INTR:
 	case KVM_EXIT_HLT: /* only without in-kernel LAPIC; just re-enter */
+		return true;
+	case KVM_EXIT_HYPERV:
+		hyperv_handle_exit(v, run);
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		vcpu_fault(v, "guest triple fault (KVM_EXIT_SHUTDOWN)");

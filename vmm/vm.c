@@ -20,6 +20,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include "hyperv.h"
 #include "topology.h"
 #include "vcpu.h"
 
@@ -85,7 +86,9 @@ static int vm_open_kvm(struct vm *vm, struct error *err)
 static int vm_get_cpuid(struct vm *vm, struct error *err)
 {
 	for (int n = 128; n <= 4096; n *= 2) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
+		/* Room for the Hyper-V leaves beyond what KVM fills in. */
+		uint32_t room = (uint32_t)n + 64;
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + room * sizeof(struct kvm_cpuid_entry2));
 		if (!c)
 			return err_setf(err, "out of memory");
 		c->nent = n;
@@ -95,6 +98,10 @@ static int vm_get_cpuid(struct vm *vm, struct error *err)
 			if (topology_cpuid_prepare(c->entries, &c->nent, (uint32_t)n, &t)) {
 				free(c);
 				continue; /* no room for the leaf: a larger table */
+			}
+			if (hyperv_vm_cpuid(vm, c, room, err)) {
+				free(c);
+				return -1;
 			}
 			vm->cpuid = c;
 			vm->phys_bits = 36;

@@ -93,6 +93,7 @@ struct vm {
 	int vcpu_mmap_size;
 	unsigned phys_bits;
 	struct kvm_cpuid2 *cpuid;     /* KVM_GET_SUPPORTED_CPUID, the vCPUs' base */
+	bool hyperv_synic;            /* the guest sees a SynIC: every vCPU enables it */
 	struct layout layout;
 	struct gmem mem;
 	struct bus pio;

@@ -138,6 +138,14 @@ static void test_bad_values(void **state)
 	expect_error(f, "[machine]\nrng = maybe\n", "2: rng = maybe: use yes or no");
 	expect_error(f, "[machine]\nvfio = vfio-pci\n",
 		     "2: vfio = vfio-pci: use auto, iommufd or container");
+	expect_error(f, "[cpu]\nhyperv = maybe\n", "2: hyperv = maybe: use auto, on or off");
+	expect_error(f, "[cpu]\nhv-vendor-id = ThirteenChars\n",
+		     "2: hv-vendor-id = ThirteenChars: give 1 to 12 characters, like AuthenticAMD "
+		     "or 1234567890ab");
+	expect_ok(f, "[cpu]\nhyperv = on\nkvm-hidden = yes\nhv-vendor-id = 1234567890ab\n");
+	assert_int_equal(f->cfg.hyperv.mode, HYPERV_ON);
+	assert_true(f->cfg.hyperv.kvm_hidden);
+	assert_string_equal(f->cfg.hyperv.vendor_id, "1234567890ab");
 	expect_ok(f, "[machine]\nvfio = iommufd\n");
 	assert_int_equal(f->cfg.vfio_backend, VFIO_BACKEND_IOMMUFD);
 	expect_error(f, "[machine]\nname =\n",
