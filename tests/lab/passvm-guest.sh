@@ -13,12 +13,14 @@
 #                      first 8 KiB must be the disk-write pattern for --arg
 #   --pin              pin vCPUs to the lab's CPU 1 and the rest to CPU 0, and
 #                      check /proc/PID/task/*/status while the guest runs
-#   --timeout SEC      kill passvm after SEC seconds (default 240)
+#   --timeout SEC      kill passvm after SEC seconds (default 90: a run takes
+#                      10-25 s; a lab whose kernel locked up a CPU under
+#                      passvm (see lab-run) is started again sooner)
 set -euo pipefail
 
 here=$(dirname "$(realpath "$0")")
 arg='' append='' expect_exit=0 expects=() expects_err=() need_pass=1 disk=0 pin=0
-timeout=240
+timeout=90
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arg) arg=$2; shift 2 ;;
