@@ -5,10 +5,13 @@
  * space for the display's shared-memory file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -398,6 +401,34 @@ static void check_shm(struct report *r, const struct vm_config *cfg)
 	report_add(r, REPORT_OK, "display shm", "%s: %s of %s free", d->shm_path, need, have);
 }
 
+/* Hyper-V enlightenments asked for: KVM must list its Hyper-V features
+ * (Linux 5.11+) and, for the synthetic timers Windows uses, give a SynIC. */
+static void check_hyperv(struct report *r, const struct check_env *env,
+			 const struct vm_config *cfg)
+{
+	const struct hyperv_config *h = &cfg->hyperv;
+	if (!(h->mode == HYPERV_ON || (h->mode == HYPERV_AUTO && cfg->firmware)))
+		return;
+	int fd = open(env->kvm_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return; /* the KVM line above says why */
+	bool list = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYS_HYPERV_CPUID) > 0;
+	bool synic = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_HYPERV_SYNIC2) > 0;
+	close(fd);
+	if (!list)
+		report_fix(report_add(r, REPORT_FAIL, "Hyper-V", "%s cannot list its Hyper-V "
+				      "features (KVM_CAP_SYS_HYPERV_CPUID)", env->kvm_path),
+			   "run a host kernel of Linux 5.11 or later, or set hyperv = off in [cpu] "
+			   "(Windows then runs without enlightenments, much slower)");
+	else if (!synic)
+		report_fix(report_add(r, REPORT_WARN, "Hyper-V", "KVM offers no SynIC: the guest "
+				      "gets no synthetic timers"),
+			   "run a host kernel with KVM_CAP_HYPERV_SYNIC2 (Linux 4.14 or later)");
+	else
+		report_add(r, REPORT_OK, "Hyper-V", "KVM's Hyper-V emulation, SynIC and timers%s",
+			   h->kvm_hidden ? "; KVM hidden" : "");
+}
+
 /* [input]: each device opens as an evdev node, and the toggle names real keys. */
 static void check_input(struct report *r, const struct vm_config *cfg)
 {
@@ -435,6 +466,7 @@ void check_resources(struct report *r, const struct check_env *env,
 	check_memlock(r, env, cfg);
 	check_shm(r, cfg);
 	check_input(r, cfg);
+	check_hyperv(r, env, cfg);
 }
 
 void check_profile(struct report *r, const struct check_env *env, const struct vm_config *cfg)

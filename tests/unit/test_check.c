@@ -493,6 +493,21 @@ static void test_resources_input(void **state)
 	t->cfg.input.n = 0;
 }
 
+/* hyperv = on: a "KVM" that answers no KVM ioctl (the fixture's file) cannot
+ * list Hyper-V features; with hyperv off nothing is said. */
+static void test_resources_hyperv(void **state)
+{
+	struct tc *t = *state;
+	check_resources(&t->r, &t->env, &t->cfg);
+	assert_false(tc_has(&t->r, "Hyper-V"));
+	report_free(&t->r);
+	t->cfg.hyperv.mode = HYPERV_ON;
+	check_resources(&t->r, &t->env, &t->cfg);
+	tc_expect(&t->r, "Hyper-V", REPORT_FAIL, W("cannot list its Hyper-V features"),
+		  W("5.11", "hyperv = off"));
+	t->cfg.hyperv.mode = HYPERV_AUTO;
+}
+
 /* Addresses that do not exist, and sysfs surprises: clear FAILs, no crash. */
 static void test_devices_missing_and_broken(void **state)
 {
@@ -898,6 +913,7 @@ int main(void)
 		T(test_devices_reset_methods),
 		T(test_devices_rebar),
 		T(test_resources_input),
+		T(test_resources_hyperv),
 		T(test_devices_missing_and_broken),
 		T(test_devices_no_group),
 		T(test_devices_romfile),
