@@ -77,6 +77,18 @@ if ((pin)); then
 	done
 fi
 
+# SIGKILL from timeout ends passvm at once, unless a vCPU thread sits on a
+# CPU the lab's kernel lost to its nested SVM under TCG (lab-run): then it
+# stays for minutes. Say so, and lab-run starts a new lab right away.
+waited=0
+while kill -0 $pid 2>/dev/null; do
+	if [ $waited -ge $(((timeout + 15) * 5)) ]; then
+		echo "LAB-STUCK: passvm (pid $pid) is still there 15 s after its SIGKILL at ${timeout} s" >&2
+		exit 125
+	fi
+	sleep 0.2
+	waited=$((waited + 1))
+done
 set +e
 wait $pid
 status=$?

@@ -35,7 +35,17 @@ cat "$work/input.ini"
 	--append "console=ttyS0 passvm.test=input" --serial "file:$work/serial.log" \
 	</dev/null 2>"$work/stderr" &
 ppid_vm=$!
-timeout -s KILL 300 tail --pid=$ppid_vm -f /dev/null
+# Killed after 120 s (a run takes ~20 s); one that outlives its SIGKILL sits
+# on a CPU the lab lost (lab-run starts a new lab on LAB-STUCK).
+for ((t = 0; t < 1350; t++)); do
+	kill -0 $ppid_vm 2>/dev/null || break
+	[ $t != 1200 ] || kill -9 $ppid_vm
+	sleep 0.1
+done
+if kill -0 $ppid_vm 2>/dev/null; then
+	echo "LAB-STUCK: passvm (pid $ppid_vm) is still there 15 s after its SIGKILL" >&2
+	exit 125
+fi
 wait $ppid_vm
 rc=$?
 ppid_vm=''
