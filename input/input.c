@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "evloop.h"
@@ -61,7 +63,10 @@ struct input_hub;
 
 struct input_port {
 	struct input_hub *hub;
-	struct input_evdev *evdev;
+	const char *path;
+	struct input_evdev *evdev;   /* NULL while unplugged */
+	struct virtio_input_devids ids;          /* who it is, to know it again */
+	char name[VIRTIO_INPUT_CFG_DATA];
 	struct virtio_input *vi;
 	uint8_t guest_down[(KEY_MAX + 1) / 8];  /* keys the guest believes held */
 	bool unreported;         /* events sent since the guest's last SYN_REPORT */
@@ -70,6 +75,7 @@ struct input_port {
 struct input_hub {
 	struct vm *vm;
 	bool to_guest;                /* grabbed and forwarding */
+	int retry_fd;                 /* timerfd: reopen unplugged devices, or -1 */
 	struct input_toggle toggle;
 	unsigned n;
 	struct input_port ports[CONFIG_MAX_INPUTS];
@@ -114,7 +120,7 @@ static void hub_toggle(struct input_hub *h)
 		struct error e;
 		if (!h->to_guest)
 			port_release_all(p);
-		if (input_evdev_grab(p->evdev, h->to_guest, &e))
+		if (p->evdev && input_evdev_grab(p->evdev, h->to_guest, &e))
 			log_warn("%s", e.msg);
 	}
 	log_info("input: %s (%s toggles)", h->to_guest ? "grabbed for the guest"
@@ -150,23 +156,74 @@ static void port_event(void *opaque, uint16_t type, uint16_t code, int32_t value
 	virtio_input_send(p->vi, type, code, value);
 }
 
+/* While a device is unplugged, try its path again every second. */
+static void hub_retry_arm(struct input_hub *h, bool on)
+{
+	struct itimerspec t = { .it_interval = { on, 0 }, .it_value = { on, 0 } };
+	if (h->retry_fd >= 0)
+		timerfd_settime(h->retry_fd, 0, &t, NULL);
+}
+
 static void port_readable(void *opaque, int fd, uint32_t events)
 {
 	struct input_port *p = opaque;
 	struct error e;
 	(void)events;
-	if (input_evdev_read(p->evdev, port_event, p, &e)) {
-		/* Unplugged: stop listening, keep the VM (the guest sees a silent device). */
-		log_warn("%s; no more input from it", e.msg);
-		evloop_del(&p->hub->vm->loop, fd);
+	if (!input_evdev_read(p->evdev, port_event, p, &e))
+		return;
+	/* Unplugged (a USB switch, a wireless keyboard asleep): the guest keeps
+	 * its device, silent, and nothing stays pressed in it. */
+	log_warn("%s; passvm takes it again when it comes back", e.msg);
+	evloop_del(&p->hub->vm->loop, fd);
+	input_evdev_close(p->evdev);
+	p->evdev = NULL;
+	port_release_all(p);
+	hub_retry_arm(p->hub, true);
+}
+
+/* The device at p's path again: the same one (name and ids), grabbed as the
+ * others are. */
+static bool port_reopen(struct input_port *p)
+{
+	struct input_caps *caps = malloc(sizeof(*caps));
+	struct error e;
+	struct input_evdev *ev = caps ? input_evdev_open(p->path, caps, &e) : NULL;
+	bool same = ev && !memcmp(&caps->ids, &p->ids, sizeof(p->ids)) &&
+		    !strcmp(caps->name, p->name);
+	free(caps);
+	if (ev && !same)
+		log_warn("input: %s is another device now (not \"%s\"): left alone", p->path,
+			 p->name);
+	if (!same || (p->hub->to_guest && input_evdev_grab(ev, true, &e)) ||
+	    evloop_add(&p->hub->vm->loop, input_evdev_fd(ev), EPOLLIN, port_readable, p, &e)) {
+		input_evdev_close(ev);
+		return false;
 	}
+	p->evdev = ev;
+	log_info("input: %s is back", p->path);
+	return true;
+}
+
+static void hub_retry(void *opaque, int fd, uint32_t events)
+{
+	struct input_hub *h = opaque;
+	uint64_t ticks;
+	(void)events;
+	if (read(fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	bool missing = false;
+	for (unsigned i = 0; i < h->n; i++)
+		if (!h->ports[i].evdev && !port_reopen(&h->ports[i]))
+			missing = true;
+	if (!missing)
+		hub_retry_arm(h, false);
 }
 
 /* Caps Lock & co. from the guest light up the host keyboard. */
 static void port_status(void *opaque, const struct virtio_input_event *ev)
 {
 	struct input_port *p = opaque;
-	if (ev->type == EV_LED)
+	if (ev->type == EV_LED && p->evdev)
 		input_evdev_set_led(p->evdev, ev->code, (int32_t)ev->value);
 }
 
@@ -174,8 +231,14 @@ static void hub_destroy(struct vm *vm, void *state)
 {
 	struct input_hub *h = state;
 	for (unsigned i = 0; i < h->n; i++) {
+		if (!h->ports[i].evdev)
+			continue;
 		evloop_del(&vm->loop, input_evdev_fd(h->ports[i].evdev));
 		input_evdev_close(h->ports[i].evdev); /* ungrabs: the host has them back */
+	}
+	if (h->retry_fd >= 0) {
+		evloop_del(&vm->loop, h->retry_fd);
+		close(h->retry_fd);
 	}
 	free(h);
 }
@@ -187,11 +250,14 @@ static int hub_add_port(struct input_hub *h, const char *path, struct error *err
 	if (!caps)
 		return err_setf(err, "out of memory");
 	p->hub = h;
+	p->path = path;
 	p->evdev = input_evdev_open(path, caps, err);
 	if (!p->evdev) {
 		free(caps);
 		return -1;
 	}
+	p->ids = caps->ids;
+	memcpy(p->name, caps->name, sizeof(p->name));
 	h->n++; /* closed by hub_destroy from here on */
 	char name[32];
 	snprintf(name, sizeof(name), "virtio-input%u", h->n - 1);
@@ -214,15 +280,20 @@ static int input_init(struct vm *vm, struct error *err)
 		return err_setf(err, "out of memory");
 	h->vm = vm;
 	h->to_guest = true;
+	h->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (input_toggle_parse(&h->toggle, in->grab_toggle ? in->grab_toggle
 							   : INPUT_TOGGLE_DEFAULT, err)) {
 		free(h);
 		return -1;
 	}
 	if (vm_device_add(vm, "input", h, hub_destroy, err)) {
+		if (h->retry_fd >= 0)
+			close(h->retry_fd);
 		free(h);
 		return -1;
 	}
+	if (h->retry_fd >= 0 && evloop_add(&vm->loop, h->retry_fd, EPOLLIN, hub_retry, h, err))
+		return -1;
 	for (unsigned i = 0; i < in->n; i++)
 		if (hub_add_port(h, in->devices[i], err))
 			return -1;

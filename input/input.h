@@ -6,7 +6,9 @@
  * combination (default Left Ctrl + Right Ctrl, pressed on any of them) gives
  * them all back to the host; the same combination takes them again. Keys the
  * guest holds down when they go are released in the guest, so nothing
- * sticks. The VMM device type registers itself (VMM_DEVICE); main() lists
+ * sticks. A device that is unplugged (a USB switch, a wireless keyboard
+ * asleep) stays in the guest, silent, and is taken again when the same
+ * device (name and ids) is back at its path. The VMM device type registers itself (VMM_DEVICE); main() lists
  * no devices.
  */
 #ifndef PASSVM_INPUT_INPUT_H

@@ -2,8 +2,9 @@
 # Run inside the lab (it has uinput): passvm forwards a keyboard and a mouse
 # (made with uinput by uinput-feed) to the test guest as virtio-input, from
 # a profile's [input] section; the feeder checks passvm's grab and its
-# Ctrl+Ctrl toggle from the host side, the guest (tests/guest/tests/input)
-# checks which events arrived, and its Caps Lock LED comes back.
+# Ctrl+Ctrl toggle from the host side and unplugs and replugs the keyboard,
+# the guest (tests/guest/tests/input) checks which events arrived, and its
+# Caps Lock LED comes back.
 # passvm-input.sh UINPUT_FEED PASSVM KERNEL INITRD
 set -uo pipefail
 feed=$1 passvm=$2 kernel=$3 initrd=$4
@@ -61,5 +62,6 @@ fails=0
 [ $frc -eq 0 ] || { echo "FAIL: uinput-feed exited with $frc"; fails=1; }
 grep -q 'PASSVM-TEST-PASS input' "$work/serial.log" || { echo "FAIL: no 'PASSVM-TEST-PASS input'"; fails=1; }
 grep -q 'input: given back to the host' "$work/stderr" || { echo "FAIL: passvm did not log the toggle"; fails=1; }
+grep -q 'input: .* is back' "$work/stderr" || { echo "FAIL: passvm did not log the keyboard's return"; fails=1; }
 [ $fails -eq 0 ] && echo OK
 exit $fails

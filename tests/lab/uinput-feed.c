@@ -13,7 +13,10 @@
  *      succeeds); phase 2, for the host only: KEY_B, mouse REL_Y 7;
  *   5. Left Ctrl + Right Ctrl again: passvm grabs both again; phase 3, for
  *      the guest: KEY_C press + release, mouse BTN_LEFT press + release;
- *   6. waits for the guest's Caps Lock LED (EV_LED LED_CAPSL 1) to arrive on
+ *   6. unplugs the keyboard and plugs it in again (the same name and ids;
+ *      the kernel gives it the same event node, the lowest free); passvm
+ *      must grab it again; phase 4, for the guest: KEY_D press + release;
+ *   7. waits for the guest's Caps Lock LED (EV_LED LED_CAPSL 1) to arrive on
  *      the keyboard (the guest's status queue through passvm), then for
  *      DIR/stop, and destroys the devices.
  * The guest's side: tests/guest/tests/input. Exit 0 when every step held.
@@ -75,7 +78,8 @@ static int make_dev(const char *name, uint16_t product, bool kbd, char *node, si
 		die("open /dev/uinput: %s", strerror(errno));
 	if (kbd) {
 		ioc(fd, UI_SET_EVBIT, EV_KEY, "EV_KEY");
-		int keys[] = { KEY_A, KEY_B, KEY_C, KEY_LEFTCTRL, KEY_RIGHTCTRL, KEY_CAPSLOCK };
+		int keys[] = { KEY_A, KEY_B, KEY_C, KEY_D, KEY_LEFTCTRL, KEY_RIGHTCTRL,
+				KEY_CAPSLOCK };
 		for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			ioc(fd, UI_SET_KEYBIT, keys[i], "keybit");
 		ioc(fd, UI_SET_EVBIT, EV_LED, "EV_LED");
@@ -245,6 +249,18 @@ int main(int argc, char **argv)
 	report(mouse, EV_KEY, BTN_LEFT, 1);
 	report(mouse, EV_KEY, BTN_LEFT, 0);
 	say("phase 3 sent: KEY_C, BTN_LEFT");
+
+	ioc(kbd, UI_DEV_DESTROY, 0, "UI_DEV_DESTROY");
+	close(kbd);
+	usleep(300000);
+	char again[64];
+	kbd = make_dev("passvm-lab-keyboard", 0x5678, true, again, sizeof(again));
+	if (strcmp(again, nodes[0]))
+		die("the new keyboard is %s, not %s (the test needs the same node)", again, nodes[0]);
+	wait_grab(nodes, true, "the keyboard unplugged and back: passvm grabbed it again");
+	report(kbd, EV_KEY, KEY_D, 1);
+	report(kbd, EV_KEY, KEY_D, 0);
+	say("phase 4 sent: KEY_D");
 
 	wait_led(kbd);
 	snprintf(path, sizeof(path), "%s/stop", dir);
