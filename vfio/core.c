@@ -885,20 +885,28 @@ static int vfio_ioas_map(struct vfio_container *c, void *vaddr, uint64_t iova, u
 			vfio_dma_hint(e));
 }
 
+/* An unmap ioctl's outcome (r, errno) and how much it unmapped (done). */
+static int vfio_unmap_result(const char *what, int r, uint64_t iova, uint64_t size,
+			     uint64_t done, struct error *err)
+{
+	if (r < 0)
+		return err_setf(err, "%s at IOVA 0x%llx (0x%llx bytes): %s", what,
+				(unsigned long long)iova, (unsigned long long)size,
+				strerror(errno));
+	if (done != size)
+		return err_setf(err, "%s at IOVA 0x%llx unmapped 0x%llx bytes, not 0x%llx", what,
+				(unsigned long long)iova, (unsigned long long)done,
+				(unsigned long long)size);
+	return 0;
+}
+
 static int vfio_ioas_unmap(struct vfio_container *c, uint64_t iova, uint64_t size,
 			   struct error *err)
 {
 	struct iommufd_uapi_ioas_unmap u = { .size = sizeof(u), .ioas_id = c->ioas_id,
 					     .iova = iova, .length = size };
-	if (ioctl(c->fd, IOMMUFD_UAPI_IOAS_UNMAP, &u) < 0)
-		return err_setf(err, "IOMMU_IOAS_UNMAP at IOVA 0x%llx (0x%llx bytes): %s",
-				(unsigned long long)iova, (unsigned long long)size,
-				strerror(errno));
-	if (u.length != size)
-		return err_setf(err, "IOMMU_IOAS_UNMAP at IOVA 0x%llx unmapped 0x%llx bytes, "
-				"not 0x%llx", (unsigned long long)iova,
-				(unsigned long long)u.length, (unsigned long long)size);
-	return 0;
+	int r = ioctl(c->fd, IOMMUFD_UAPI_IOAS_UNMAP, &u);
+	return vfio_unmap_result("IOMMU_IOAS_UNMAP", r, iova, size, u.length, err);
 }
 
 int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,
@@ -926,15 +934,8 @@ int vfio_dma_unmap(struct vfio_container *c, uint64_t iova, uint64_t size, struc
 	if (c->backend == VFIO_BACKEND_IOMMUFD)
 		return vfio_ioas_unmap(c, iova, size, err);
 	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
-	if (ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &u) < 0)
-		return err_setf(err, "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx (0x%llx bytes): %s",
-				(unsigned long long)iova, (unsigned long long)size,
-				strerror(errno));
-	if (u.size != size)
-		return err_setf(err, "VFIO_IOMMU_UNMAP_DMA at IOVA 0x%llx unmapped 0x%llx bytes, "
-				"not 0x%llx", (unsigned long long)iova,
-				(unsigned long long)u.size, (unsigned long long)size);
-	return 0;
+	int r = ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &u);
+	return vfio_unmap_result("VFIO_IOMMU_UNMAP_DMA", r, iova, size, u.size, err);
 }
 
 int vfio_dma_map_gmem(struct vfio_container *c, const struct gmem *m, struct error *err)
