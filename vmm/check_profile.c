@@ -429,6 +429,26 @@ static void check_hyperv(struct report *r, const struct check_env *env,
 			   h->kvm_hidden ? "; KVM hidden" : "");
 }
 
+/* vfio = iommufd: the kernel must have iommufd (its misc device "iommu",
+ * /dev/iommu) and give devices a VFIO cdev (vfio-dev/vfioN/dev once bound). */
+static void check_vfio_backend(struct report *r, const struct check_env *env,
+			       const struct vm_config *cfg)
+{
+	if (cfg->vfio_backend != VFIO_BACKEND_IOMMUFD || !cfg->nr_passthrough)
+		return;
+	if (!check_exists(env->sysfs_root, "class/misc/iommu"))
+		report_fix(report_add(r, REPORT_FAIL, "VFIO back end", "vfio = iommufd, but this "
+				      "kernel has no iommufd (no %s/class/misc/iommu)",
+				      env->sysfs_root),
+			   "'modprobe iommufd' if the kernel has it as a module (Linux 6.2+, "
+			   "CONFIG_IOMMUFD; the device cdev needs 6.6+ and "
+			   "CONFIG_VFIO_DEVICE_CDEV), else set vfio = auto or container in "
+			   "[machine]");
+	else
+		report_add(r, REPORT_OK, "VFIO back end", "iommufd (/dev/iommu) with the devices' "
+			   "VFIO cdevs");
+}
+
 /* [input]: each device opens as an evdev node, and the toggle names real keys. */
 static void check_input(struct report *r, const struct vm_config *cfg)
 {
@@ -467,6 +487,7 @@ void check_resources(struct report *r, const struct check_env *env,
 	check_shm(r, cfg);
 	check_input(r, cfg);
 	check_hyperv(r, env, cfg);
+	check_vfio_backend(r, env, cfg);
 }
 
 void check_profile(struct report *r, const struct check_env *env, const struct vm_config *cfg)

@@ -493,6 +493,23 @@ static void test_resources_input(void **state)
 	t->cfg.input.n = 0;
 }
 
+/* vfio = iommufd needs the kernel's iommufd (class/misc/iommu in sysfs). */
+static void test_resources_vfio_backend(void **state)
+{
+	struct tc *t = *state;
+	t->cfg.vfio_backend = VFIO_BACKEND_IOMMUFD;
+	t->cfg.nr_passthrough = 1;
+	check_resources(&t->r, &t->env, &t->cfg);
+	tc_expect(&t->r, "VFIO back end", REPORT_FAIL, W("no iommufd"),
+		  W("modprobe iommufd", "vfio = auto or container"));
+	report_free(&t->r);
+	fh_mkdir(t->h->sys, "class/misc/iommu");
+	check_resources(&t->r, &t->env, &t->cfg);
+	tc_expect(&t->r, "VFIO back end", REPORT_OK, W("iommufd"), NULL);
+	t->cfg.vfio_backend = VFIO_BACKEND_AUTO;
+	t->cfg.nr_passthrough = 0;
+}
+
 /* hyperv = on: a "KVM" that answers no KVM ioctl (the fixture's file) cannot
  * list Hyper-V features; with hyperv off nothing is said. */
 static void test_resources_hyperv(void **state)
@@ -914,6 +931,7 @@ int main(void)
 		T(test_devices_rebar),
 		T(test_resources_input),
 		T(test_resources_hyperv),
+		T(test_resources_vfio_backend),
 		T(test_devices_missing_and_broken),
 		T(test_devices_no_group),
 		T(test_devices_romfile),
