@@ -70,6 +70,7 @@ struct input_port {
 	struct virtio_input *vi;
 	uint8_t guest_down[(KEY_MAX + 1) / 8];  /* keys the guest believes held */
 	bool unreported;         /* events sent since the guest's last SYN_REPORT */
+	bool told_other;         /* said once that another device sits at path */
 };
 
 struct input_hub {
@@ -191,9 +192,10 @@ static bool port_reopen(struct input_port *p)
 	bool same = ev && !memcmp(&caps->ids, &p->ids, sizeof(p->ids)) &&
 		    !strcmp(caps->name, p->name);
 	free(caps);
-	if (ev && !same)
+	if (ev && !same && !p->told_other)
 		log_warn("input: %s is another device now (not \"%s\"): left alone", p->path,
 			 p->name);
+	p->told_other = ev && !same;
 	if (!same || (p->hub->to_guest && input_evdev_grab(ev, true, &e)) ||
 	    evloop_add(&p->hub->vm->loop, input_evdev_fd(ev), EPOLLIN, port_readable, p, &e)) {
 		input_evdev_close(ev);
