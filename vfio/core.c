@@ -860,12 +860,19 @@ static int vfio_dma_check(uint64_t vaddr, uint64_t iova, uint64_t size, struct e
 	return 0;
 }
 
-static const char *vfio_dma_hint(int e)
+/* A map ioctl's outcome (r, errno), with what to do about the usual failures. */
+static int vfio_map_result(const char *what, int r, uint64_t iova, uint64_t size,
+			   struct error *err)
 {
-	return e == ENOMEM ? ": the pages are pinned and count against the locked memory "
-			     "limit: raise it (ulimit -l, LimitMEMLOCK=) to the guest's RAM size "
-			     "or run as root"
-	       : e == EEXIST ? ": it overlaps an existing mapping" : "";
+	if (r == 0)
+		return 0;
+	int e = errno;
+	return err_setf(err, "%s at IOVA 0x%llx (0x%llx bytes): %s%s", what,
+			(unsigned long long)iova, (unsigned long long)size, strerror(e),
+			e == ENOMEM ? ": the pages are pinned and count against the locked "
+				      "memory limit: raise it (ulimit -l, LimitMEMLOCK=) to the "
+				      "guest's RAM size or run as root"
+			: e == EEXIST ? ": it overlaps an existing mapping" : "");
 }
 
 static int vfio_ioas_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,
@@ -877,12 +884,8 @@ static int vfio_ioas_map(struct vfio_container *c, void *vaddr, uint64_t iova, u
 			 IOMMUFD_UAPI_MAP_WRITEABLE,
 		.user_va = (uintptr_t)vaddr, .length = size, .iova = iova,
 	};
-	if (ioctl(c->fd, IOMMUFD_UAPI_IOAS_MAP, &m) == 0)
-		return 0;
-	int e = errno;
-	return err_setf(err, "IOMMU_IOAS_MAP at IOVA 0x%llx (0x%llx bytes): %s%s",
-			(unsigned long long)iova, (unsigned long long)size, strerror(e),
-			vfio_dma_hint(e));
+	int r = ioctl(c->fd, IOMMUFD_UAPI_IOAS_MAP, &m);
+	return vfio_map_result("IOMMU_IOAS_MAP", r, iova, size, err);
 }
 
 /* An unmap ioctl's outcome (r, errno) and how much it unmapped (done). */
@@ -921,12 +924,8 @@ int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t 
 		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
 		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
 	};
-	if (ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &m) == 0)
-		return 0;
-	int e = errno;
-	return err_setf(err, "VFIO_IOMMU_MAP_DMA at IOVA 0x%llx (0x%llx bytes): %s%s",
-			(unsigned long long)iova, (unsigned long long)size, strerror(e),
-			vfio_dma_hint(e));
+	int r = ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &m);
+	return vfio_map_result("VFIO_IOMMU_MAP_DMA", r, iova, size, err);
 }
 
 int vfio_dma_unmap(struct vfio_container *c, uint64_t iova, uint64_t size, struct error *err)
