@@ -32,16 +32,35 @@ echo "$bdf" >/sys/bus/pci/drivers_probe
 [ "$(drv)" = pci-stub ] || { echo "FAIL: setup: edu is on $(drv), not pci-stub"; exit 1; }
 echo "edu $bdf on pci-stub"
 
-# start_vm TEST LOG: passvm in the background, $pid
+# start_vm TEST LOG: passvm in the background, $pid, once its guest is up.
+# The nested lab now and then hangs an L2 guest in early boot (see lab-run):
+# a guest that is not up in 60 s is killed and started once more, loudly; a
+# passvm that outlives its SIGKILL sits on a CPU the lab lost (LAB-STUCK:
+# lab-run starts a new lab).
 start_vm() {
-	"$passvm" run --kernel "$kernel" --initrd "$initrd" --memory 256M \
-		--append "console=ttyS0 passvm.test=$1 passvm.arg=600" --serial "file:$2.serial" \
-		--vfio "$bdf" </dev/null >"$2" 2>&1 &
-	pid=$!
-	for _ in $(seq 1 600); do
-		grep -q 'PASSVM-INFO' "$2.serial" 2>/dev/null && return 0
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.2
+	local try
+	for try in 1 2; do
+		"$passvm" run --kernel "$kernel" --initrd "$initrd" --memory 256M \
+			--append "console=ttyS0 passvm.test=$1 passvm.arg=600" \
+			--serial "file:$2.serial" --vfio "$bdf" </dev/null >"$2" 2>&1 &
+		pid=$!
+		for _ in $(seq 1 300); do
+			grep -q 'PASSVM-INFO' "$2.serial" 2>/dev/null && return 0
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -0 $pid 2>/dev/null || break # passvm ended: a real failure
+		echo "passvm-vfio-restore: WARNING: $1: the guest is not up after 60 s; its console:"
+		tail -n 12 "$2.serial" 2>/dev/null || true
+		kill -9 $pid
+		for _ in $(seq 1 75); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
+		if kill -0 $pid 2>/dev/null; then
+			echo "LAB-STUCK: passvm (pid $pid) is still there 15 s after its SIGKILL" >&2
+			exit 125
+		fi
+		wait $pid 2>/dev/null
+		"$passvm" restore >/dev/null 2>&1 # edu back to pci-stub for the next try
+		[ $try = 1 ] && echo "passvm-vfio-restore: starting it once more"
 	done
 	fail "$1: the guest did not come up"; cat "$2" "$2.serial"
 	return 1
