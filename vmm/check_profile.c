@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check_internal.h"
+#include "audio/audio.h"
 #include "input/evdev.h"
 #include "input/input.h"
 
@@ -478,6 +479,57 @@ static void check_input(struct report *r, const struct vm_config *cfg)
 			   "use KEY_ names from linux/input-event-codes.h joined by '+'");
 }
 
+/* The sinks PipeWire has, for a fix line: "a, b, c (and 3 more)". */
+static void check_sink_list(const struct audio_probe *p, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < p->nr_sinks && i < AUDIO_PROBE_MAX_SINKS && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", p->sinks[i]);
+	if (p->nr_sinks > AUDIO_PROBE_MAX_SINKS && n < len)
+		snprintf(buf + n, len - n, " (and %u more)", p->nr_sinks - AUDIO_PROBE_MAX_SINKS);
+}
+
+/* [audio]: the device this build plays, PipeWire reachable, the target there. */
+static void check_audio(struct report *r, const struct vm_config *cfg)
+{
+	const struct audio_config *a = &cfg->audio;
+	if (!a->enabled)
+		return;
+	if (a->device == AUDIO_DEVICE_VIRTIO_SND) {
+		report_fix(report_add(r, REPORT_FAIL, "audio device", "virtio-snd is not in this "
+				      "passvm build yet: `run` refuses it"),
+			   "set [audio] device = scream (the Scream driver in a Windows guest)");
+		return;
+	}
+	report_add(r, REPORT_OK, "audio device", "Scream ring, %llu MiB of ivshmem: in the "
+		   "guest, Scream's registry value UseIVSHMEM must be %llu",
+		   (unsigned long long)(a->scream_size / MiB),
+		   (unsigned long long)(a->scream_size / MiB));
+	struct audio_probe p;
+	struct error err;
+	if (audio_pipewire_probe(a->target, &p, &err)) {
+		report_fix(report_add(r, REPORT_FAIL, "PipeWire", "%s", err.msg),
+			   "run passvm as the desktop user, or as root with PIPEWIRE_RUNTIME_DIR "
+			   "set to that user's runtime directory (like /run/user/1000); or leave "
+			   "[audio] out");
+		return;
+	}
+	char sinks[512];
+	check_sink_list(&p, sinks, sizeof(sinks));
+	if (a->target && !p.target_found) {
+		report_fix(report_add(r, REPORT_FAIL, "audio target", "PipeWire %s has no output "
+				      "named %s", p.version, a->target),
+			   p.nr_sinks ? "set [audio] target to one of: %s; or leave it out for the "
+					"default output"
+				      : "%sconnect an output device, or leave target out",
+			   sinks);
+		return;
+	}
+	report_add(r, REPORT_OK, "PipeWire", "%s reachable; the guest plays into %s", p.version,
+		   a->target ? a->target : "the default output");
+}
+
 void check_resources(struct report *r, const struct check_env *env,
 		     const struct vm_config *cfg)
 {
@@ -486,6 +538,7 @@ void check_resources(struct report *r, const struct check_env *env,
 	check_memlock(r, env, cfg);
 	check_shm(r, cfg);
 	check_input(r, cfg);
+	check_audio(r, cfg);
 	check_hyperv(r, env, cfg);
 	check_vfio_backend(r, env, cfg);
 }

@@ -13,6 +13,7 @@
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_DISK, OPT_SERIAL,
 	OPT_PIN_VCPUS, OPT_PIN_OTHER, OPT_HUGEPAGES, OPT_ON_RESET, OPT_NO_RNG, OPT_VERBOSE,
+	OPT_AUDIO, OPT_AUDIO_TARGET, OPT_AUDIO_LATENCY, OPT_SCREAM_SIZE,
 	OPT_HELP, OPT_TOPOLOGY, OPT_SHM, OPT_SHM_SIZE, OPT_VFIO, OPT_VIEW, OPT_NO_VIEW,
 	OPT_VFIO_BACKEND, OPT_HYPERV, OPT_KVM_HIDDEN, OPT_HV_VENDOR_ID,
 };
@@ -40,6 +41,10 @@ static const struct option cli_run_options[] = {
 	{ "hyperv", required_argument, NULL, OPT_HYPERV },
 	{ "kvm-hidden", no_argument, NULL, OPT_KVM_HIDDEN },
 	{ "hv-vendor-id", required_argument, NULL, OPT_HV_VENDOR_ID },
+	{ "audio", required_argument, NULL, OPT_AUDIO },
+	{ "audio-target", required_argument, NULL, OPT_AUDIO_TARGET },
+	{ "audio-latency", required_argument, NULL, OPT_AUDIO_LATENCY },
+	{ "scream-size", required_argument, NULL, OPT_SCREAM_SIZE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -81,6 +86,13 @@ void cli_usage_run(FILE *out)
 	      "                       the IOMMU: iommufd + device cdevs (Linux 6.6+), or\n"
 	      "                       VFIO's container + groups (default auto: iommufd\n"
 	      "                       where the kernel offers it)\n"
+	      "  --audio scream|virtio-snd|off  guest audio into PipeWire ([audio]):\n"
+	      "                       scream: an ivshmem ring for Windows' Scream driver\n"
+	      "  --audio-target NODE  the PipeWire node to play into (default: the\n"
+	      "                       desktop's default output)\n"
+	      "  --audio-latency MS   buffer in milliseconds (default 20)\n"
+	      "  --scream-size SIZE   the Scream ring's ivshmem size, 1M-64M (default 2M;\n"
+	      "                       Scream's UseIVSHMEM registry value, in MiB)\n"
 	      "  --verbose            debug logging\n"
 	      "\n"
 	      "Exit status: 0 when the guest powers off, 1 on a guest fault (triple fault,\n"
@@ -185,6 +197,41 @@ static int cli_parse_shm(bool path, const char *arg, struct vm_config *cfg, stru
 	return 0;
 }
 
+/* --audio turns [audio] on (or off); the others set its values and turn it on. */
+static int cli_parse_audio(int opt, const char *arg, struct audio_config *a, struct error *err)
+{
+	unsigned ms;
+	switch (opt) {
+	case OPT_AUDIO:
+		if (!strcmp(arg, "off")) {
+			a->enabled = false;
+			return 0;
+		}
+		if (config_parse_audio_device(arg, &a->device, err))
+			return err_prefix(err, "--audio %s", arg);
+		break;
+	case OPT_AUDIO_TARGET: a->target = arg; break;
+	case OPT_AUDIO_LATENCY:
+		if (cli_parse_uint("--audio-latency", arg, &ms, err))
+			return -1;
+		if (!ms || ms > CONFIG_MAX_AUDIO_LATENCY_MS)
+			return err_setf(err, "--audio-latency %s: give milliseconds from 1 to %d",
+					arg, CONFIG_MAX_AUDIO_LATENCY_MS);
+		a->latency_ms = ms;
+		break;
+	case OPT_SCREAM_SIZE:
+		if (config_parse_scream_size(arg, &a->scream_size, err))
+			return err_prefix(err, "--scream-size %s", arg);
+		break;
+	}
+	a->enabled = true;
+	if (!a->latency_ms)
+		a->latency_ms = CONFIG_DEFAULT_AUDIO_LATENCY_MS;
+	if (!a->scream_size)
+		a->scream_size = CONFIG_DEFAULT_SCREAM_SIZE;
+	return 0;
+}
+
 static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 			  struct error *err)
 {
@@ -262,6 +309,11 @@ static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 		if (config_parse_vfio_backend(optarg, &cfg->vfio_backend, err))
 			return err_prefix(err, "--vfio-backend %s", optarg);
 		break;
+	case OPT_AUDIO:
+	case OPT_AUDIO_TARGET:
+	case OPT_AUDIO_LATENCY:
+	case OPT_SCREAM_SIZE:
+		return cli_parse_audio(opt, optarg, &cfg->audio, err);
 	case OPT_VIEW: cfg->display.viewer = true; break;
 	case OPT_NO_VIEW: cfg->display.viewer = false; break;
 	case OPT_VERBOSE: log_set_level(LOG_DEBUG); break;

@@ -233,3 +233,25 @@ int config_finalize(struct vm_config *c, struct error *err)
 	hostcpu_free(&m);
 	return ret;
 }
+
+int config_parse_audio_device(const char *s, enum audio_device *out, struct error *err)
+{
+	if (!strcmp(s, "scream"))
+		*out = AUDIO_DEVICE_SCREAM;
+	else if (!strcmp(s, "virtio-snd"))
+		*out = AUDIO_DEVICE_VIRTIO_SND;
+	else
+		return err_setf(err, "use scream (Windows guests with the Scream driver) or "
+				"virtio-snd (Linux guests)");
+	return 0;
+}
+
+int config_parse_scream_size(const char *s, uint64_t *out, struct error *err)
+{
+	uint64_t size;
+	if (parse_size(s, &size) || size < MiB || size > 64 * MiB || (size & (size - 1)))
+		return err_setf(err, "write a power of two from 1M to 64M, like 2M (the same "
+				"number of MiB as Scream's UseIVSHMEM registry value in the guest)");
+	*out = size;
+	return 0;
+}

@@ -92,11 +92,28 @@ struct cpu_auto {
 struct config_owned;
 
 /* Guest audio into PipeWire. */
+/* Guest audio into PipeWire (audio/). */
+enum audio_device {
+	AUDIO_DEVICE_SCREAM = 0,  /* Scream's IVSHMEM ring (Windows' Scream driver) */
+	AUDIO_DEVICE_VIRTIO_SND,  /* virtio-snd (Linux guests); not built yet */
+};
+
 struct audio_config {
 	bool enabled;
+	enum audio_device device;
 	const char *target;       /* PipeWire node name, NULL: the default sink */
 	unsigned latency_ms;
+	uint64_t scream_size;     /* the Scream ring's ivshmem BAR, bytes (power of two) */
 };
+
+#define CONFIG_DEFAULT_AUDIO_LATENCY_MS 20
+#define CONFIG_MAX_AUDIO_LATENCY_MS 1000
+#define CONFIG_DEFAULT_SCREAM_SIZE (2 * MiB)
+
+/* "scream" / "virtio-snd" */
+int config_parse_audio_device(const char *s, enum audio_device *out, struct error *err);
+/* A Scream ring size: a power of two from 1M to 64M (Scream's UseIVSHMEM is MiB). */
+int config_parse_scream_size(const char *s, uint64_t *out, struct error *err);
 
 struct vm_config {
 	const char *name;         /* the profile's machine name, for messages */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * ivshmem-plain: the shared-memory PCI device display-shm runs over,
- * compatible with QEMU's (1af4:1110 rev 1, class 0x0500, subsystem
+ * ivshmem-plain: the shared-memory PCI device display-shm and the Scream
+ * audio ring run over (ivshmem.h), compatible with QEMU's (1af4:1110 rev 1, class 0x0500, subsystem
  * 1af4:1100), so the guest drivers that work there (Windows' IVSHMEM
  * driver, Linux's sysfs resource2, Looking Glass's kvmfr) work here.
  *
@@ -10,7 +10,7 @@
  * ivshmem spec). BAR2: the host file, a 64-bit prefetchable BAR mapped as
  * a KVM memslot, so guest accesses never exit to the VMM.
  *
- * The file: opened if it exists (grown to the configured size if smaller,
+ * A file (display-shm): opened if it exists (grown to the configured size if smaller,
  * refused if larger or not a regular file), created 0600 otherwise, and
  * never unlinked: the viewer (`passvm view`, another process) opens it by
  * path and must survive the VM rebooting or being restarted, as with QEMU
@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -43,6 +44,7 @@ enum { IVSHMEM_INTR_MASK = 0, IVSHMEM_INTR_STATUS = 4, IVSHMEM_IVPOSITION = 8,
 
 struct ivshmem {
 	struct vm *vm;
+	char name[32];
 	struct pci_device pci;
 	int fd;
 	uint8_t *shm;
@@ -131,6 +133,22 @@ static const struct pci_device_ops ivshmem_pci_ops = {
 
 /* ---- the host file ------------------------------------------------------- */
 
+/* Map fd shared; on failure fd is closed. */
+static int ivshmem_map(int fd, uint64_t size, const char *what, int *fd_out, uint8_t **map_out,
+		       struct error *err)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		int e = errno;
+		close(fd);
+		return err_setf(err, "%s: cannot map %llu bytes: %s", what,
+				(unsigned long long)size, strerror(e));
+	}
+	*fd_out = fd;
+	*map_out = m;
+	return 0;
+}
+
 int ivshmem_open_file(const char *path, uint64_t size, int *fd_out, uint8_t **map_out,
 		      struct error *err)
 {
@@ -161,15 +179,26 @@ int ivshmem_open_file(const char *path, uint64_t size, int *fd_out, uint8_t **ma
 		return err_setf(err, "shm %s: cannot size it to %llu bytes: %s", path,
 				(unsigned long long)size, strerror(e));
 	}
-	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
+	return ivshmem_map(fd, size, path, fd_out, map_out, err);
+}
+
+/* An anonymous region (nobody else opens it by path): nothing to clean up. */
+static int ivshmem_open_memfd(const char *name, uint64_t size, int *fd_out, uint8_t **map_out,
+			      struct error *err)
+{
+	if (!size || (size & (size - 1)))
+		return err_setf(err, "%s: size %llu is not a power of two", name,
+				(unsigned long long)size);
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0)
+		return err_setf(err, "%s: memfd_create: %s", name, strerror(errno));
+	if (ftruncate(fd, (off_t)size)) {
 		int e = errno;
 		close(fd);
-		return err_setf(err, "shm %s: cannot map it: %s", path, strerror(e));
+		return err_setf(err, "%s: cannot size its memory to %llu bytes: %s", name,
+				(unsigned long long)size, strerror(e));
 	}
-	*fd_out = fd;
-	*map_out = m;
-	return 0;
+	return ivshmem_map(fd, size, name, fd_out, map_out, err);
 }
 
 static void ivshmem_destroy(struct vm *vm, void *state)
@@ -180,46 +209,52 @@ static void ivshmem_destroy(struct vm *vm, void *state)
 	if (s->shm)
 		munmap(s->shm, s->size);
 	if (s->fd >= 0)
-		close(s->fd); /* the file stays: see the top of this file */
+		close(s->fd); /* a file stays: see the top of this file */
 	free(s);
 }
 
-static int ivshmem_init(struct vm *vm, struct error *err)
+struct ivshmem *ivshmem_create(struct vm *vm, const struct ivshmem_params *p, struct error *err)
 {
-	const struct display_config *d = &vm->cfg->display;
-	if (!d->enabled)
-		return 0;
-	if (!d->shm_path)
-		return err_setf(err, "ivshmem: no shared-memory file: give --shm PATH");
 	struct ivshmem *s = calloc(1, sizeof(*s));
-	if (!s)
-		return err_setf(err, "out of memory");
+	if (!s) {
+		err_setf(err, "out of memory");
+		return NULL;
+	}
 	s->vm = vm;
 	s->fd = -1;
 	s->memslot = -1;
-	s->size = d->shm_size;
-	pci_device_init(&s->pci, "ivshmem", &ivshmem_pci_ops, s, IVSHMEM_VENDOR, IVSHMEM_DEVICE,
+	s->size = p->size;
+	snprintf(s->name, sizeof(s->name), "%s", p->name);
+	pci_device_init(&s->pci, s->name, &ivshmem_pci_ops, s, IVSHMEM_VENDOR, IVSHMEM_DEVICE,
 			IVSHMEM_CLASS, IVSHMEM_REV, IVSHMEM_VENDOR, IVSHMEM_SUBSYS);
-	if (vm_device_add(vm, "ivshmem", s, ivshmem_destroy, err)) {
+	if (vm_device_add(vm, s->name, s, ivshmem_destroy, err)) {
 		pthread_mutex_destroy(&s->pci.lock);
 		free(s);
-		return -1;
+		return NULL;
 	}
-	if (ivshmem_open_file(d->shm_path, d->shm_size, &s->fd, &s->shm, err))
-		return -1;
+	int r = p->path ? ivshmem_open_file(p->path, p->size, &s->fd, &s->shm, err)
+			: ivshmem_open_memfd(s->name, p->size, &s->fd, &s->shm, err);
+	if (r)
+		return NULL;
 	if (pci_device_set_bar(&s->pci, 0, IVSHMEM_REG_SIZE, PCI_BAR_MEM32, &ivshmem_reg_ops, s,
 			       err) ||
 	    pci_device_set_bar(&s->pci, IVSHMEM_SHM_BAR, s->size, PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
 			       &ivshmem_shm_ops, s, err) ||
-	    pci_device_register(vm->pci, &s->pci, -1, 0, err))
-		return err_prefix(err, "ivshmem");
-	log_info("ivshmem: %s (%llu MiB) as BAR2", d->shm_path,
-		 (unsigned long long)(d->shm_size / MiB));
-	return 0;
+	    pci_device_register(vm->pci, &s->pci, -1, 0, err)) {
+		err_prefix(err, "%s", s->name);
+		return NULL;
+	}
+	log_info("%s: %s (%llu MiB) as BAR2", s->name, p->path ? p->path : "anonymous memory",
+		 (unsigned long long)(p->size / MiB));
+	return s;
 }
 
-VMM_DEVICE(ivshmem_device) = {
-	.name = "ivshmem",
-	.order = VMM_ORDER_DEVICE,
-	.init = ivshmem_init,
-};
+uint8_t *ivshmem_memory(const struct ivshmem *s)
+{
+	return s->shm;
+}
+
+uint64_t ivshmem_size(const struct ivshmem *s)
+{
+	return s->size;
+}

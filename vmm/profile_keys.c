@@ -22,10 +22,10 @@
 
 #define PROFILE_MAX_NAME 64
 #define PROFILE_MAX_PIXELS 16384
-#define PROFILE_MAX_LATENCY_MS 1000
+#define PROFILE_MAX_LATENCY_MS CONFIG_MAX_AUDIO_LATENCY_MS
 #define PROFILE_DEFAULT_WIDTH 1920
 #define PROFILE_DEFAULT_HEIGHT 1080
-#define PROFILE_DEFAULT_LATENCY_MS 20
+#define PROFILE_DEFAULT_LATENCY_MS CONFIG_DEFAULT_AUDIO_LATENCY_MS
 #define PROFILE_DEFAULT_GRAB "KEY_LEFTCTRL+KEY_RIGHTCTRL"
 #define PROFILE_MAX_GRAB_KEYS 4
 
@@ -514,7 +514,19 @@ static int set_audio_latency(struct profile_parser *p, const char *v, struct err
 	return 0;
 }
 
+static int set_audio_device(struct profile_parser *p, const char *v, struct error *err)
+{
+	return config_parse_audio_device(v, &C(p)->audio.device, err);
+}
+
+static int set_scream_size(struct profile_parser *p, const char *v, struct error *err)
+{
+	return config_parse_scream_size(v, &C(p)->audio.scream_size, err);
+}
+
 static const struct profile_key audio_keys[] = {
+	{ "device", set_audio_device, false, false },
+	{ "scream-size", set_scream_size, false, false },
 	{ "target", set_audio_target, false, false },
 	{ "latency", set_audio_latency, false, false },
 };
@@ -677,6 +689,8 @@ static int finish_audio(struct profile_parser *p)
 	struct audio_config *a = &p->cfg->audio;
 	if (a->enabled && !a->latency_ms)
 		a->latency_ms = PROFILE_DEFAULT_LATENCY_MS;
+	if (a->enabled && !a->scream_size)
+		a->scream_size = CONFIG_DEFAULT_SCREAM_SIZE;
 	return 0;
 }
 

@@ -20,22 +20,6 @@ static uint32_t pattern(uint32_t i)
 	return i * 0x9e3779b9u + 1;
 }
 
-static uintptr_t place_bar2(uint32_t bdf, const struct pci_bar *b)
-{
-	if (b->addr && b->addr + b->size <= 0x100000000ull)
-		return (uintptr_t)b->addr;
-	/* The top of the 32-bit window, naturally aligned. */
-	uint32_t target = (uint32_t)((MMIO32_END - b->size) & ~(b->size - 1));
-	uint16_t cmd = pci_read16(bdf, PCI_COMMAND);
-	pci_write16(bdf, PCI_COMMAND, cmd & ~PCI_CMD_MEM);
-	pci_write32(bdf, PCI_BAR0 + 8, target | 0xc); /* 64-bit, prefetchable */
-	pci_write32(bdf, PCI_BAR0 + 12, 0);
-	pci_write16(bdf, PCI_COMMAND, cmd | PCI_CMD_MEM);
-	CHECK(pci_bar_addr(bdf, 2) == target, "BAR2 did not move to 0x%x", target);
-	pr("BAR2 moved from 0x%llx to 0x%x\n", b->addr, target);
-	return target;
-}
-
 static void check_identity(uint32_t bdf)
 {
 	uint32_t cr = pci_read32(bdf, PCI_CLASS_REV), ss = pci_read32(bdf, 0x2c);
@@ -61,7 +45,7 @@ int main(const struct hvm_start_info *si)
 	pci_write16(bdf, PCI_COMMAND, pci_read16(bdf, PCI_COMMAND) | PCI_CMD_MEM);
 	CHECK(mmio_read32((uintptr_t)regs.addr + 8) == 0, "IVPosition not 0 without interrupts");
 
-	uintptr_t base = place_bar2(bdf, &shm);
+	uintptr_t base = pci_bar_place_low(bdf, 2, &shm);
 	if (parse_u32(cmdline_get("host_marker"), 0)) {
 		CHECK(mmio_read32(base + 0x10000) == 0x54534f48u &&     /* "HOST" */
 		      mmio_read32(base + 0x10004) == 0x41544144u,       /* "DATA" */

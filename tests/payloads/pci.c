@@ -149,3 +149,19 @@ int pci_bar_probe(uint32_t bdf, unsigned i, struct pci_bar *bar)
 	pci_write16(bdf, PCI_COMMAND, cmd);
 	return used;
 }
+
+uintptr_t pci_bar_place_low(uint32_t bdf, unsigned i, const struct pci_bar *b)
+{
+	if (b->addr && b->addr + b->size <= 0x100000000ull)
+		return (uintptr_t)b->addr;
+	/* The top of the 32-bit window, naturally aligned. */
+	uint32_t target = (uint32_t)((MMIO32_END - b->size) & ~(b->size - 1));
+	uint16_t cmd = pci_read16(bdf, PCI_COMMAND);
+	pci_write16(bdf, PCI_COMMAND, cmd & ~PCI_CMD_MEM);
+	pci_write32(bdf, PCI_BAR0 + 4 * i, target | 0xc); /* 64-bit, prefetchable */
+	pci_write32(bdf, PCI_BAR0 + 4 * i + 4, 0);
+	pci_write16(bdf, PCI_COMMAND, cmd | PCI_CMD_MEM);
+	CHECK(pci_bar_addr(bdf, i) == target, "BAR%u did not move to 0x%x", i, target);
+	pr("BAR%u moved from 0x%llx to 0x%x\n", i, b->addr, target);
+	return target;
+}

@@ -60,6 +60,10 @@ struct pci_bar {
 /* Decode and size BAR `i` (decode is turned off while sizing, then
  * restored). Returns the number of BAR slots used (1 or 2); size 0: absent. */
 int pci_bar_probe(uint32_t bdf, unsigned i, struct pci_bar *bar);
+/* A 64-bit memory BAR i (probed into *b) moved below 4 GiB if it is not
+ * there (payloads run without paging), at the top of the 32-bit window;
+ * returns its address. */
+uintptr_t pci_bar_place_low(uint32_t bdf, unsigned i, const struct pci_bar *b);
 /* Guest-physical address of BAR i (memory BARs), 0 if unassigned. */
 uint64_t pci_bar_addr(uint32_t bdf, unsigned i);
 

@@ -99,7 +99,8 @@ static void test_unknown_key(void **state)
 		     "2: unknown key 'pth' in [disk.system] — did you mean 'path'?");
 	/* nothing close: the section's keys are listed */
 	expect_error(f, "[audio]\nspeakers = 2\n",
-		     "2: unknown key 'speakers' in [audio]: its keys are target, latency");
+		     "2: unknown key 'speakers' in [audio]: its keys are device, scream-size, "
+		     "target, latency");
 	/* a key of another section: where it goes */
 	expect_error(f, "[machine]\nvcpus = 4\n", "2: 'vcpus' belongs in [cpu], not in [machine]");
 }
@@ -153,6 +154,21 @@ static void test_bad_values(void **state)
 	expect_error(f, "[boot]\nkernel = \"/boot/vmlinuz\"\n", "2: kernel = \"/boot/vmlinuz\": "
 		     "remove the quotes (values are taken as written)");
 	expect_error(f, "[cpu]\nvcpus = 0\n", "2: vcpus = 0: give a number of vCPUs from 1 to 256");
+	expect_error(f, "[audio]\ndevice = hda\n", "2: device = hda: use scream (Windows guests "
+		     "with the Scream driver) or virtio-snd (Linux guests)");
+	expect_error(f, "[audio]\nscream-size = 3M\n", "2: scream-size = 3M: write a power of two "
+		     "from 1M to 64M, like 2M (the same number of MiB as Scream's UseIVSHMEM "
+		     "registry value in the guest)");
+	expect_error(f, "[audio]\nscream-size = 128M\n", "2: scream-size = 128M: write a power of "
+		     "two from 1M to 64M, like 2M (the same number of MiB as Scream's UseIVSHMEM "
+		     "registry value in the guest)");
+	expect_ok(f, "[audio]\ndevice = scream\nscream-size = 8M\n");
+	assert_true(f->cfg.audio.enabled);
+	assert_int_equal(f->cfg.audio.device, AUDIO_DEVICE_SCREAM);
+	assert_int_equal(f->cfg.audio.scream_size, 8u << 20);
+	assert_int_equal(f->cfg.audio.latency_ms, 20);
+	expect_ok(f, "[audio]\n");
+	assert_int_equal(f->cfg.audio.scream_size, 2u << 20);
 }
 
 static void test_bad_cpuset(void **state)

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Audio formats (audio.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "audio.h"
+
+bool audio_format_equal(const struct audio_format *a, const struct audio_format *b)
+{
+	return a->rate == b->rate && a->channels == b->channels &&
+	       !memcmp(a->position, b->position, MIN(a->channels, (uint32_t)AUDIO_MAX_CHANNELS));
+}
+
+static const char *const audio_position_names[] = {
+	[AUDIO_POS_UNKNOWN] = "?", [AUDIO_POS_MONO] = "MONO", [AUDIO_POS_FL] = "FL",
+	[AUDIO_POS_FR] = "FR", [AUDIO_POS_FC] = "FC", [AUDIO_POS_LFE] = "LFE",
+	[AUDIO_POS_RL] = "RL", [AUDIO_POS_RR] = "RR", [AUDIO_POS_FLC] = "FLC",
+	[AUDIO_POS_FRC] = "FRC", [AUDIO_POS_RC] = "RC", [AUDIO_POS_SL] = "SL",
+	[AUDIO_POS_SR] = "SR",
+};
+
+void audio_format_describe(const struct audio_format *f, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%u Hz, %u ch (", f->rate, f->channels);
+	for (uint32_t i = 0; i < f->channels && i < AUDIO_MAX_CHANNELS && n > 0 && (size_t)n < len;
+	     i++) {
+		uint8_t p = f->position[i];
+		n += snprintf(buf + n, len - (size_t)n, "%s%s", i ? " " : "",
+			      p < ARRAY_SIZE(audio_position_names) ? audio_position_names[p] : "?");
+	}
+	if (n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ")");
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest audio to the host: a source (what the guest plays: the Scream ring
+ * today, scream.h) and a sink (where it goes: PipeWire, pipewire.c) meet
+ * here, and nowhere else.
+ *
+ * The sink owns the timing: on its own thread, once per period, it asks the
+ * source for `frames` interleaved float frames in the format it was set up
+ * with. The source answers with what it has (the sink plays silence for
+ * the rest), or says its format changed or that the guest stopped playing;
+ * the sink then reads source->format() and reconfigures, or goes idle and
+ * polls source->format() until the guest plays again. Both run only on the
+ * sink's thread, so the source needs no locking.
+ */
+#ifndef PASSVM_AUDIO_H
+#define PASSVM_AUDIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define AUDIO_MAX_CHANNELS 8
+#define AUDIO_MIN_RATE 8000
+#define AUDIO_MAX_RATE 192000
+
+/* Speaker positions (mapped to PipeWire's in pipewire.c). */
+enum audio_position {
+	AUDIO_POS_UNKNOWN = 0, AUDIO_POS_MONO, AUDIO_POS_FL, AUDIO_POS_FR, AUDIO_POS_FC,
+	AUDIO_POS_LFE, AUDIO_POS_RL, AUDIO_POS_RR, AUDIO_POS_FLC, AUDIO_POS_FRC, AUDIO_POS_RC,
+	AUDIO_POS_SL, AUDIO_POS_SR,
+};
+
+/* Interleaved 32-bit float at `rate`, `channels` in `position` order. */
+struct audio_format {
+	uint32_t rate;
+	uint32_t channels;
+	uint8_t position[AUDIO_MAX_CHANNELS];
+};
+
+bool audio_format_equal(const struct audio_format *a, const struct audio_format *b);
+/* "48000 Hz, 2 ch (FL FR)" */
+void audio_format_describe(const struct audio_format *f, char *buf, size_t len);
+
+enum audio_pull_result {
+	AUDIO_PULL_OK,        /* *got frames written (the rest: silence) */
+	AUDIO_PULL_REFORMAT,  /* the source's format is no longer the sink's */
+	AUDIO_PULL_IDLE,      /* the guest plays nothing: the sink may pause */
+};
+
+struct audio_source {
+	/* Fill out[0 .. frames*fmt->channels). */
+	enum audio_pull_result (*pull)(void *opaque, float *out, uint32_t frames,
+				       const struct audio_format *fmt, uint32_t *got);
+	/* The guest's current format; false: it plays nothing. */
+	bool (*format)(void *opaque, struct audio_format *fmt);
+	void *opaque;
+};
+
+struct audio_sink_params {
+	const char *node_name;    /* e.g. "passvm.win11" */
+	const char *description;  /* shown by the desktop's mixer */
+	const char *target;       /* sink node to play into; NULL: the default */
+	unsigned latency_ms;      /* the period the sink asks for */
+	struct audio_source source;
+};
+
+struct audio_sink;
+
+/* A sink back end (Looking Glass style: one small ops struct each). */
+struct audio_sink_ops {
+	const char *name;
+	/* Connect and start asking the source; fails with err naming the fix. */
+	struct audio_sink *(*start)(const struct audio_sink_params *p, struct error *err);
+	/* Stop asking (joins the sink's thread), disconnect, free. */
+	void (*stop)(struct audio_sink *s);
+};
+
+extern const struct audio_sink_ops audio_sink_pipewire;
+
+/* For `passvm check`: PipeWire's version and its output (Audio/Sink) nodes. */
+#define AUDIO_PROBE_MAX_SINKS 16
+struct audio_probe {
+	char version[32];
+	unsigned nr_sinks;                          /* may exceed the names kept */
+	char sinks[AUDIO_PROBE_MAX_SINKS][96];
+	bool target_found;
+};
+/* Connect, list the sinks (target_found: one is named `target`), disconnect. */
+int audio_pipewire_probe(const char *target, struct audio_probe *out, struct error *err);
+
+#endif

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The PipeWire audio sink (audio.h): one playback stream, 32-bit float in
+ * the guest's rate and channel layout (PipeWire converts to whatever the
+ * output device takes), autoconnected to the profile's target node or the
+ * default output, with the profile's latency as its node.latency.
+ *
+ * Threads: a pw_thread_loop of its own. The stream's process callback
+ * runs there (not in PipeWire's realtime thread) and pulls from the source;
+ * a format change or an idle guest is acted on by an event on the same
+ * loop, after the callback returned, so the stream is never reconnected
+ * from inside its own callback. While the guest plays nothing the stream
+ * is paused (no node kept running on the desktop's graph) and a 20 ms
+ * timer asks the source when it plays again.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pipewire/pipewire.h>
+#include <spa/param/audio/format-utils.h>
+
+#include "audio.h"
+
+#define PW_IDLE_POLL_NS (20 * 1000 * 1000)
+
+struct audio_sink {
+	struct audio_sink_params p;
+	char *node_name, *description, *target;
+	struct pw_thread_loop *loop;
+	struct pw_context *context;
+	struct pw_core *core;
+	struct pw_stream *stream;
+	struct spa_hook stream_listener;
+	struct spa_source *change_event;  /* the callback saw a format change or idle */
+	struct spa_source *idle_timer;
+	struct audio_format fmt;          /* the stream's, when connected */
+	bool connected, paused;
+	enum audio_pull_result last;      /* what process() last got: for change_event */
+};
+
+static const uint32_t pw_positions[] = {
+	[AUDIO_POS_UNKNOWN] = SPA_AUDIO_CHANNEL_UNKNOWN, [AUDIO_POS_MONO] = SPA_AUDIO_CHANNEL_MONO,
+	[AUDIO_POS_FL] = SPA_AUDIO_CHANNEL_FL, [AUDIO_POS_FR] = SPA_AUDIO_CHANNEL_FR,
+	[AUDIO_POS_FC] = SPA_AUDIO_CHANNEL_FC, [AUDIO_POS_LFE] = SPA_AUDIO_CHANNEL_LFE,
+	[AUDIO_POS_RL] = SPA_AUDIO_CHANNEL_RL, [AUDIO_POS_RR] = SPA_AUDIO_CHANNEL_RR,
+	[AUDIO_POS_FLC] = SPA_AUDIO_CHANNEL_FLC, [AUDIO_POS_FRC] = SPA_AUDIO_CHANNEL_FRC,
+	[AUDIO_POS_RC] = SPA_AUDIO_CHANNEL_RC, [AUDIO_POS_SL] = SPA_AUDIO_CHANNEL_SL,
+	[AUDIO_POS_SR] = SPA_AUDIO_CHANNEL_SR,
+};
+
+/* ---- the stream's callback (loop thread) ------------------------------------------- */
+
+static void pw_sink_process(void *data)
+{
+	struct audio_sink *s = data;
+	struct pw_buffer *b = pw_stream_dequeue_buffer(s->stream);
+	if (!b)
+		return;
+	struct spa_data *d = &b->buffer->datas[0];
+	uint32_t stride = (uint32_t)sizeof(float) * s->fmt.channels;
+	if (!d->data || !stride) {
+		pw_stream_queue_buffer(s->stream, b);
+		return;
+	}
+	uint32_t frames = d->maxsize / stride;
+	if (b->requested && b->requested < frames)
+		frames = (uint32_t)b->requested;
+	float *out = d->data;
+	uint32_t got = 0;
+	enum audio_pull_result r = s->p.source.pull(s->p.source.opaque, out, frames, &s->fmt, &got);
+	if (r != AUDIO_PULL_OK)
+		got = 0;
+	memset(out + (size_t)got * s->fmt.channels, 0, (size_t)(frames - got) * stride);
+	d->chunk->offset = 0;
+	d->chunk->stride = (int32_t)stride;
+	d->chunk->size = frames * stride;
+	pw_stream_queue_buffer(s->stream, b);
+	if (r != AUDIO_PULL_OK && !s->paused) {
+		s->last = r;
+		pw_loop_signal_event(pw_thread_loop_get_loop(s->loop), s->change_event);
+	}
+}
+
+static void pw_sink_state_changed(void *data, enum pw_stream_state old,
+				  enum pw_stream_state state, const char *error)
+{
+	if (state == PW_STREAM_STATE_ERROR)
+		log_warn("audio: the PipeWire stream failed: %s", error ? error : "no reason given");
+}
+
+static const struct pw_stream_events pw_sink_stream_events = {
+	PW_VERSION_STREAM_EVENTS,
+	.state_changed = pw_sink_state_changed,
+	.process = pw_sink_process,
+};
+
+/* ---- (re)connecting and pausing (loop thread, or locked) --------------------------- */
+
+static int pw_sink_connect(struct audio_sink *s, const struct audio_format *fmt)
+{
+	if (s->connected) {
+		pw_stream_disconnect(s->stream);
+		s->connected = false;
+	}
+	struct spa_audio_info_raw info = { .format = SPA_AUDIO_FORMAT_F32, .rate = fmt->rate,
+					   .channels = fmt->channels };
+	for (uint32_t i = 0; i < fmt->channels && i < SPA_AUDIO_MAX_CHANNELS; i++)
+		info.position[i] = fmt->position[i] < ARRAY_SIZE(pw_positions)
+					   ? pw_positions[fmt->position[i]]
+					   : SPA_AUDIO_CHANNEL_UNKNOWN;
+	uint8_t buf[1024];
+	struct spa_pod_builder bld = SPA_POD_BUILDER_INIT(buf, sizeof(buf));
+	const struct spa_pod *params[1] = {
+		spa_format_audio_raw_build(&bld, SPA_PARAM_EnumFormat, &info),
+	};
+	char latency[64];
+	snprintf(latency, sizeof(latency), "%u/%u",
+		 (unsigned)((uint64_t)fmt->rate * s->p.latency_ms / 1000), fmt->rate);
+	struct spa_dict_item items[] = { { PW_KEY_NODE_LATENCY, latency } };
+	pw_stream_update_properties(s->stream, &SPA_DICT_INIT_ARRAY(items));
+	s->fmt = *fmt;
+	int r = pw_stream_connect(s->stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
+				  PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS, params, 1);
+	if (r < 0) {
+		log_warn("audio: cannot connect the PipeWire stream: %s", strerror(-r));
+		return r;
+	}
+	s->connected = true;
+	char desc[128];
+	audio_format_describe(fmt, desc, sizeof(desc));
+	log_info("audio: guest plays %s into PipeWire (%s, latency %s)", desc,
+		 s->target ? s->target : "the default output", latency);
+	return 0;
+}
+
+static void pw_sink_pause(struct audio_sink *s)
+{
+	struct pw_loop *l = pw_thread_loop_get_loop(s->loop);
+	struct timespec first = { 0, PW_IDLE_POLL_NS }, every = { 0, PW_IDLE_POLL_NS };
+	if (s->connected)
+		pw_stream_set_active(s->stream, false);
+	s->paused = true;
+	pw_loop_update_timer(l, s->idle_timer, &first, &every, false);
+}
+
+/* The guest's format now: play it (reconnecting if it changed) or pause. */
+static void pw_sink_follow_source(struct audio_sink *s)
+{
+	struct audio_format fmt;
+	if (!s->p.source.format(s->p.source.opaque, &fmt)) {
+		if (!s->paused)
+			pw_sink_pause(s);
+		return;
+	}
+	if (!s->connected || !audio_format_equal(&fmt, &s->fmt)) {
+		if (pw_sink_connect(s, &fmt))
+			return; /* the timer tries again */
+	} else {
+		pw_stream_set_active(s->stream, true);
+	}
+	s->paused = false;
+	pw_loop_update_timer(pw_thread_loop_get_loop(s->loop), s->idle_timer, NULL, NULL, false);
+}
+
+static void pw_sink_on_change(void *data, uint64_t count)
+{
+	struct audio_sink *s = data;
+	if (s->last == AUDIO_PULL_IDLE)
+		pw_sink_pause(s);
+	else
+		pw_sink_follow_source(s);
+}
+
+static void pw_sink_on_timer(void *data, uint64_t expirations)
+{
+	pw_sink_follow_source(data);
+}
+
+/* ---- start / stop ------------------------------------------------------------------ */
+
+static void pw_sink_stop(struct audio_sink *s)
+{
+	if (!s)
+		return;
+	if (s->loop)
+		pw_thread_loop_stop(s->loop); /* joins: no callback runs after this */
+	if (s->stream)
+		pw_stream_destroy(s->stream);
+	if (s->loop) {
+		struct pw_loop *l = pw_thread_loop_get_loop(s->loop);
+		if (s->change_event)
+			pw_loop_destroy_source(l, s->change_event);
+		if (s->idle_timer)
+			pw_loop_destroy_source(l, s->idle_timer);
+	}
+	if (s->core)
+		pw_core_disconnect(s->core);
+	if (s->context)
+		pw_context_destroy(s->context);
+	if (s->loop)
+		pw_thread_loop_destroy(s->loop);
+	free(s->node_name);
+	free(s->description);
+	free(s->target);
+	free(s);
+}
+
+static struct audio_sink *pw_sink_start(const struct audio_sink_params *p, struct error *err)
+{
+	pw_init(NULL, NULL);
+	struct audio_sink *s = calloc(1, sizeof(*s));
+	if (!s) {
+		err_setf(err, "out of memory");
+		return NULL;
+	}
+	s->p = *p;
+	s->node_name = strdup(p->node_name);
+	s->description = strdup(p->description);
+	s->target = p->target ? strdup(p->target) : NULL;
+	s->loop = pw_thread_loop_new("passvm-audio", NULL);
+	if (!s->node_name || !s->description || (p->target && !s->target) || !s->loop) {
+		err_setf(err, "out of memory");
+		goto fail;
+	}
+	struct pw_loop *l = pw_thread_loop_get_loop(s->loop);
+	s->context = pw_context_new(l, NULL, 0);
+	if (!s->context) {
+		err_setf(err, "PipeWire: cannot create a context: %s", strerror(errno));
+		goto fail;
+	}
+	s->core = pw_context_connect(s->context, NULL, 0);
+	if (!s->core) {
+		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
+		if (!dir)
+			dir = getenv("XDG_RUNTIME_DIR");
+		err_setf(err, "cannot connect to PipeWire (socket pipewire-0 in %s): %s; start "
+			 "PipeWire for this user, or, running as root, point PIPEWIRE_RUNTIME_DIR "
+			 "at the desktop user's (like /run/user/1000), or leave [audio] out",
+			 dir ? dir : "$XDG_RUNTIME_DIR (unset)", strerror(errno));
+		goto fail;
+	}
+	struct pw_properties *props = pw_properties_new(
+		PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Playback",
+		PW_KEY_MEDIA_ROLE, "Game", PW_KEY_NODE_NAME, s->node_name,
+		PW_KEY_NODE_DESCRIPTION, s->description, PW_KEY_APP_NAME, "passvm", NULL);
+	if (props && s->target)
+		pw_properties_set(props, "target.object", s->target);
+	s->stream = props ? pw_stream_new(s->core, s->node_name, props) : NULL;
+	s->change_event = pw_loop_add_event(l, pw_sink_on_change, s);
+	s->idle_timer = pw_loop_add_timer(l, pw_sink_on_timer, s);
+	if (!s->stream || !s->change_event || !s->idle_timer) {
+		err_setf(err, "PipeWire: cannot create the playback stream: %s", strerror(errno));
+		goto fail;
+	}
+	pw_stream_add_listener(s->stream, &s->stream_listener, &pw_sink_stream_events, s);
+	pw_sink_follow_source(s); /* the loop is not running yet: no lock needed */
+	if (pw_thread_loop_start(s->loop)) {
+		err_setf(err, "PipeWire: cannot start its thread");
+		goto fail;
+	}
+	return s;
+fail:
+	pw_sink_stop(s);
+	return NULL;
+}
+
+const struct audio_sink_ops audio_sink_pipewire = {
+	.name = "pipewire",
+	.start = pw_sink_start,
+	.stop = pw_sink_stop,
+};
+
+/* ---- passvm check: can we reach PipeWire, and is the target there? ----------------- */
+
+struct pw_probe_ctx {
+	struct pw_main_loop *loop;
+	struct audio_probe *out;
+	const char *target;
+	int sync_seq;
+	bool done;
+};
+
+static void pw_probe_global(void *data, uint32_t id, uint32_t permissions, const char *type,
+			    uint32_t version, const struct spa_dict *props)
+{
+	struct pw_probe_ctx *c = data;
+	if (strcmp(type, PW_TYPE_INTERFACE_Node) || !props)
+		return;
+	const char *cls = spa_dict_lookup(props, PW_KEY_MEDIA_CLASS);
+	const char *name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
+	if (!cls || !name || strcmp(cls, "Audio/Sink"))
+		return;
+	if (c->target && !strcmp(name, c->target))
+		c->out->target_found = true;
+	if (c->out->nr_sinks < AUDIO_PROBE_MAX_SINKS)
+		snprintf(c->out->sinks[c->out->nr_sinks], sizeof(c->out->sinks[0]), "%s", name);
+	c->out->nr_sinks++;
+}
+
+static const struct pw_registry_events pw_probe_registry_events = {
+	PW_VERSION_REGISTRY_EVENTS,
+	.global = pw_probe_global,
+};
+
+static void pw_probe_core_done(void *data, uint32_t id, int seq)
+{
+	struct pw_probe_ctx *c = data;
+	if (id == PW_ID_CORE && seq == c->sync_seq) {
+		c->done = true;
+		pw_main_loop_quit(c->loop);
+	}
+}
+
+static void pw_probe_core_info(void *data, const struct pw_core_info *info)
+{
+	struct pw_probe_ctx *c = data;
+	snprintf(c->out->version, sizeof(c->out->version), "%s", info->version ? info->version : "?");
+}
+
+static const struct pw_core_events pw_probe_core_events = {
+	PW_VERSION_CORE_EVENTS,
+	.info = pw_probe_core_info,
+	.done = pw_probe_core_done,
+};
+
+static void pw_probe_timeout(void *data, uint64_t expirations)
+{
+	pw_main_loop_quit(((struct pw_probe_ctx *)data)->loop);
+}
+
+int audio_pipewire_probe(const char *target, struct audio_probe *out, struct error *err)
+{
+	memset(out, 0, sizeof(*out));
+	pw_init(NULL, NULL);
+	struct pw_probe_ctx c = { .out = out, .target = target };
+	struct pw_context *ctx = NULL;
+	struct pw_core *core = NULL;
+	struct pw_registry *reg = NULL;
+	struct spa_hook core_l, reg_l;
+	int r = -1;
+	c.loop = pw_main_loop_new(NULL);
+	if (!c.loop || !(ctx = pw_context_new(pw_main_loop_get_loop(c.loop), NULL, 0))) {
+		err_setf(err, "cannot set PipeWire up: %s", strerror(errno));
+		goto out;
+	}
+	core = pw_context_connect(ctx, NULL, 0);
+	if (!core) {
+		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
+		err_setf(err, "cannot connect to PipeWire in %s: %s", dir ? dir :
+			 getenv("XDG_RUNTIME_DIR") ? getenv("XDG_RUNTIME_DIR") : "(XDG_RUNTIME_DIR unset)",
+			 strerror(errno));
+		goto out;
+	}
+	spa_zero(core_l);
+	spa_zero(reg_l);
+	pw_core_add_listener(core, &core_l, &pw_probe_core_events, &c);
+	reg = pw_core_get_registry(core, PW_VERSION_REGISTRY, 0);
+	pw_registry_add_listener(reg, &reg_l, &pw_probe_registry_events, &c);
+	c.sync_seq = pw_core_sync(core, PW_ID_CORE, 0);
+	struct pw_loop *l = pw_main_loop_get_loop(c.loop);
+	struct spa_source *t = pw_loop_add_timer(l, pw_probe_timeout, &c);
+	struct timespec three = { 3, 0 };
+	if (t)
+		pw_loop_update_timer(l, t, &three, NULL, false);
+	pw_main_loop_run(c.loop);
+	if (t)
+		pw_loop_destroy_source(l, t);
+	if (!c.done) {
+		err_setf(err, "PipeWire did not answer within 3 s");
+		goto out;
+	}
+	r = 0;
+out:
+	if (reg)
+		pw_proxy_destroy((struct pw_proxy *)reg);
+	if (core)
+		pw_core_disconnect(core);
+	if (ctx)
+		pw_context_destroy(ctx);
+	if (c.loop)
+		pw_main_loop_destroy(c.loop);
+	return r;
+}
