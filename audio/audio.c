@@ -31,3 +31,19 @@ void audio_format_describe(const struct audio_format *f, char *buf, size_t len)
 	if (n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, ")");
 }
+
+struct audio_sink *audio_sink_start_for(const struct audio_sink_ops *ops, const char *vm_name,
+					const char *kind, const char *target, unsigned latency_ms,
+					struct audio_source source, struct error *err)
+{
+	char node[96], desc[128];
+	if (!vm_name)
+		vm_name = "guest";
+	snprintf(node, sizeof(node), "passvm.%s", vm_name);
+	snprintf(desc, sizeof(desc), "passvm %s (%s)", vm_name, kind);
+	struct audio_sink_params sp = {
+		.node_name = node, .description = desc, .target = target,
+		.latency_ms = latency_ms, .source = source,
+	};
+	return ops->start(&sp, err);
+}

@@ -9,7 +9,9 @@
  * with. The source answers with what it has (the sink plays silence for
  * the rest), or says its format changed or that the guest stopped playing;
  * the sink then reads source->format() and reconfigures, or goes idle and
- * polls source->format() until the guest plays again. Both run only on the
+ * polls source->format() until the guest plays again. A source may name its
+ * format before it plays (virtio-snd at PREPARE): the sink then connects
+ * paused, so that starting is quick. Both run only on the
  * sink's thread, so the source needs no locking.
  */
 #ifndef PASSVM_AUDIO_H
@@ -52,8 +54,10 @@ struct audio_source {
 	/* Fill out[0 .. frames*fmt->channels). */
 	enum audio_pull_result (*pull)(void *opaque, float *out, uint32_t frames,
 				       const struct audio_format *fmt, uint32_t *got);
-	/* The guest's current format; false: it plays nothing. */
-	bool (*format)(void *opaque, struct audio_format *fmt);
+	/* The guest's current format; false: none (the sink disconnects or
+	 * pauses). *active: it plays now (else the sink stays connected in this
+	 * format but paused, ready for a quick start). */
+	bool (*format)(void *opaque, struct audio_format *fmt, bool *active);
 	void *opaque;
 };
 
@@ -77,6 +81,12 @@ struct audio_sink_ops {
 };
 
 extern const struct audio_sink_ops audio_sink_pipewire;
+
+/* Start `ops` for a VM's device: node "passvm.VM", described "passvm VM
+ * (KIND)", the profile's target and latency. NULL with err on failure. */
+struct audio_sink *audio_sink_start_for(const struct audio_sink_ops *ops, const char *vm_name,
+					const char *kind, const char *target, unsigned latency_ms,
+					struct audio_source source, struct error *err);
 
 /* For `passvm check`: PipeWire's version and its output (Audio/Sink) nodes. */
 #define AUDIO_PROBE_MAX_SINKS 16

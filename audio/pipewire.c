@@ -5,15 +5,19 @@
  * output device takes), autoconnected to the profile's target node or the
  * default output, with the profile's latency as its node.latency.
  *
- * Threads: a pw_thread_loop of its own. The stream's process callback
- * runs there (not in PipeWire's realtime thread) and pulls from the source;
- * a format change or an idle guest is acted on by an event on the same
- * loop, after the callback returned, so the stream is never reconnected
- * from inside its own callback. While the guest plays nothing the stream
+ * Threads: a pw_thread_loop of its own, and PipeWire's data thread, where
+ * the process callback runs (PW_STREAM_FLAG_RT_PROCESS: the buffer filled
+ * is the one this graph cycle plays; filled ahead from the main loop,
+ * PipeWire 0.3.65 dropped some of them while the stream was being linked).
+ * The callback pulls from the source; a format change or an idle guest is
+ * acted on by an event on the thread loop, so the stream is never
+ * reconnected from inside its own callback. s->lock serializes the two
+ * threads' use of the source and of the sink's state. While the guest plays nothing the stream
  * is paused (no node kept running on the desktop's graph) and a 20 ms
  * timer asks the source when it plays again.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,7 @@
 #include "audio.h"
 
 #define PW_IDLE_POLL_NS (20 * 1000 * 1000)
+#define PW_IDLE_PAUSE_MS 300
 
 struct audio_sink {
 	struct audio_sink_params p;
@@ -36,8 +41,10 @@ struct audio_sink {
 	struct spa_source *change_event;  /* the callback saw a format change or idle */
 	struct spa_source *idle_timer;
 	struct audio_format fmt;          /* the stream's, when connected */
+	pthread_mutex_t lock;             /* the source, fmt, paused, last, idle_frames */
 	bool connected, paused;
 	enum audio_pull_result last;      /* what process() last got: for change_event */
+	uint64_t idle_frames;             /* silence played since the guest went idle */
 };
 
 static const uint32_t pw_positions[] = {
@@ -59,28 +66,39 @@ static void pw_sink_process(void *data)
 	if (!b)
 		return;
 	struct spa_data *d = &b->buffer->datas[0];
+	pthread_mutex_lock(&s->lock);
 	uint32_t stride = (uint32_t)sizeof(float) * s->fmt.channels;
-	if (!d->data || !stride) {
-		pw_stream_queue_buffer(s->stream, b);
-		return;
-	}
-	uint32_t frames = d->maxsize / stride;
+	uint32_t frames = stride ? d->maxsize / stride : 0;
 	if (b->requested && b->requested < frames)
 		frames = (uint32_t)b->requested;
-	float *out = d->data;
 	uint32_t got = 0;
-	enum audio_pull_result r = s->p.source.pull(s->p.source.opaque, out, frames, &s->fmt, &got);
-	if (r != AUDIO_PULL_OK)
-		got = 0;
-	memset(out + (size_t)got * s->fmt.channels, 0, (size_t)(frames - got) * stride);
+	enum audio_pull_result r = AUDIO_PULL_OK;
+	if (d->data && frames) {
+		float *out = d->data;
+		r = s->p.source.pull(s->p.source.opaque, out, frames, &s->fmt, &got);
+		if (r != AUDIO_PULL_OK)
+			got = 0;
+		memset(out + (size_t)got * s->fmt.channels, 0, (size_t)(frames - got) * stride);
+	}
+	/* An idle guest: keep playing silence a while before pausing, so the
+	 * periods already handed to PipeWire (the guest's last sound) are
+	 * heard, and a short pause between sounds does not restart the stream. */
+	if (r == AUDIO_PULL_IDLE)
+		s->idle_frames += frames;
+	else
+		s->idle_frames = 0;
+	bool signal = r != AUDIO_PULL_OK && !s->paused &&
+		      (r != AUDIO_PULL_IDLE ||
+		       s->idle_frames >= (uint64_t)s->fmt.rate * PW_IDLE_PAUSE_MS / 1000);
+	if (signal)
+		s->last = r;
+	pthread_mutex_unlock(&s->lock);
 	d->chunk->offset = 0;
 	d->chunk->stride = (int32_t)stride;
 	d->chunk->size = frames * stride;
 	pw_stream_queue_buffer(s->stream, b);
-	if (r != AUDIO_PULL_OK && !s->paused) {
-		s->last = r;
+	if (signal)
 		pw_loop_signal_event(pw_thread_loop_get_loop(s->loop), s->change_event);
-	}
 }
 
 static void pw_sink_state_changed(void *data, enum pw_stream_state old,
@@ -96,9 +114,9 @@ static const struct pw_stream_events pw_sink_stream_events = {
 	.process = pw_sink_process,
 };
 
-/* ---- (re)connecting and pausing (loop thread, or locked) --------------------------- */
+/* ---- (re)connecting and pausing (the thread loop's thread) ------------------------- */
 
-static int pw_sink_connect(struct audio_sink *s, const struct audio_format *fmt)
+static int pw_sink_connect(struct audio_sink *s, const struct audio_format *fmt, bool active)
 {
 	if (s->connected) {
 		pw_stream_disconnect(s->stream);
@@ -120,9 +138,14 @@ static int pw_sink_connect(struct audio_sink *s, const struct audio_format *fmt)
 		 (unsigned)((uint64_t)fmt->rate * s->p.latency_ms / 1000), fmt->rate);
 	struct spa_dict_item items[] = { { PW_KEY_NODE_LATENCY, latency } };
 	pw_stream_update_properties(s->stream, &SPA_DICT_INIT_ARRAY(items));
+	pthread_mutex_lock(&s->lock);
 	s->fmt = *fmt;
+	pthread_mutex_unlock(&s->lock);
 	int r = pw_stream_connect(s->stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
-				  PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS, params, 1);
+				  PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS |
+					  PW_STREAM_FLAG_RT_PROCESS |
+					  (active ? 0 : PW_STREAM_FLAG_INACTIVE),
+				  params, 1);
 	if (r < 0) {
 		log_warn("audio: cannot connect the PipeWire stream: %s", strerror(-r));
 		return r;
@@ -135,39 +158,58 @@ static int pw_sink_connect(struct audio_sink *s, const struct audio_format *fmt)
 	return 0;
 }
 
-static void pw_sink_pause(struct audio_sink *s)
+static void pw_sink_poll(struct audio_sink *s, bool on)
 {
-	struct pw_loop *l = pw_thread_loop_get_loop(s->loop);
-	struct timespec first = { 0, PW_IDLE_POLL_NS }, every = { 0, PW_IDLE_POLL_NS };
-	if (s->connected)
-		pw_stream_set_active(s->stream, false);
-	s->paused = true;
-	pw_loop_update_timer(l, s->idle_timer, &first, &every, false);
+	struct timespec every = { 0, PW_IDLE_POLL_NS };
+	pw_loop_update_timer(pw_thread_loop_get_loop(s->loop), s->idle_timer, on ? &every : NULL,
+			     on ? &every : NULL, false);
 }
 
-/* The guest's format now: play it (reconnecting if it changed) or pause. */
+static void pw_sink_pause(struct audio_sink *s)
+{
+	if (s->connected)
+		pw_stream_set_active(s->stream, false);
+	pthread_mutex_lock(&s->lock);
+	s->paused = true;
+	pthread_mutex_unlock(&s->lock);
+	pw_sink_poll(s, true);
+}
+
+/* The guest's format now: play it (reconnecting if it changed), be ready
+ * for it (connected, paused), or pause. */
 static void pw_sink_follow_source(struct audio_sink *s)
 {
-	struct audio_format fmt;
-	if (!s->p.source.format(s->p.source.opaque, &fmt)) {
+	struct audio_format fmt = { 0 };
+	bool active = false;
+	pthread_mutex_lock(&s->lock);
+	bool known = s->p.source.format(s->p.source.opaque, &fmt, &active);
+	bool same = audio_format_equal(&fmt, &s->fmt);
+	pthread_mutex_unlock(&s->lock);
+	if (!known) {
 		if (!s->paused)
 			pw_sink_pause(s);
 		return;
 	}
-	if (!s->connected || !audio_format_equal(&fmt, &s->fmt)) {
-		if (pw_sink_connect(s, &fmt))
+	if (!s->connected || !same) {
+		if (pw_sink_connect(s, &fmt, active))
 			return; /* the timer tries again */
-	} else {
-		pw_stream_set_active(s->stream, true);
+	} else if (active == s->paused) {
+		pw_stream_set_active(s->stream, active);
 	}
-	s->paused = false;
-	pw_loop_update_timer(pw_thread_loop_get_loop(s->loop), s->idle_timer, NULL, NULL, false);
+	pthread_mutex_lock(&s->lock);
+	s->paused = !active;
+	s->idle_frames = 0;
+	pthread_mutex_unlock(&s->lock);
+	pw_sink_poll(s, !active);
 }
 
 static void pw_sink_on_change(void *data, uint64_t count)
 {
 	struct audio_sink *s = data;
-	if (s->last == AUDIO_PULL_IDLE)
+	pthread_mutex_lock(&s->lock);
+	enum audio_pull_result last = s->last;
+	pthread_mutex_unlock(&s->lock);
+	if (last == AUDIO_PULL_IDLE)
 		pw_sink_pause(s);
 	else
 		pw_sink_follow_source(s);
@@ -201,6 +243,7 @@ static void pw_sink_stop(struct audio_sink *s)
 		pw_context_destroy(s->context);
 	if (s->loop)
 		pw_thread_loop_destroy(s->loop);
+	pthread_mutex_destroy(&s->lock);
 	free(s->node_name);
 	free(s->description);
 	free(s->target);
@@ -216,6 +259,7 @@ static struct audio_sink *pw_sink_start(const struct audio_sink_params *p, struc
 		return NULL;
 	}
 	s->p = *p;
+	pthread_mutex_init(&s->lock, NULL);
 	s->node_name = strdup(p->node_name);
 	s->description = strdup(p->description);
 	s->target = p->target ? strdup(p->target) : NULL;

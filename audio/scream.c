@@ -323,7 +323,7 @@ static enum audio_pull_result scream_pull(void *opaque, float *out, uint32_t fra
 	return AUDIO_PULL_OK;
 }
 
-static bool scream_format(void *opaque, struct audio_format *fmt)
+static bool scream_format(void *opaque, struct audio_format *fmt, bool *active)
 {
 	struct scream_source *s = opaque;
 	struct scream_header h;
@@ -338,6 +338,7 @@ static bool scream_format(void *opaque, struct audio_format *fmt)
 	s->resume_idx = s->idle_mark; /* play from the first new chunk */
 	s->idle_mark = -1;
 	*fmt = l.fmt;
+	*active = true;
 	return true;
 }
 

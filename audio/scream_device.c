@@ -4,7 +4,6 @@
  * scream-size bytes: the guest's Scream driver picks the ivshmem device of
  * its UseIVSHMEM size) whose ring scream.c reads and PipeWire plays.
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "audio.h"
@@ -55,15 +54,8 @@ static int scream_device_init(struct vm *vm, struct error *err)
 	if (scream_source_init(&d->src, ivshmem_memory(shm), ivshmem_size(shm), a->latency_ms,
 			       err))
 		return err_prefix(err, "[audio] Scream");
-	const char *name = vm->cfg->name ? vm->cfg->name : "guest";
-	char node[96], desc[128];
-	snprintf(node, sizeof(node), "passvm.%s", name);
-	snprintf(desc, sizeof(desc), "passvm %s (Scream)", name);
-	struct audio_sink_params sp = {
-		.node_name = node, .description = desc, .target = a->target,
-		.latency_ms = a->latency_ms, .source = scream_audio_source(&d->src),
-	};
-	d->sink = d->sink_ops->start(&sp, err);
+	d->sink = audio_sink_start_for(d->sink_ops, vm->cfg->name, "Scream", a->target,
+				       a->latency_ms, scream_audio_source(&d->src), err);
 	if (!d->sink)
 		return err_prefix(err, "[audio]");
 	log_info("audio: Scream ring of %llu MiB (guest: Scream with UseIVSHMEM=%llu)",

@@ -490,22 +490,20 @@ static void check_sink_list(const struct audio_probe *p, char *buf, size_t len)
 		snprintf(buf + n, len - n, " (and %u more)", p->nr_sinks - AUDIO_PROBE_MAX_SINKS);
 }
 
-/* [audio]: the device this build plays, PipeWire reachable, the target there. */
+/* [audio]: the device, PipeWire reachable, the target there. */
 static void check_audio(struct report *r, const struct vm_config *cfg)
 {
 	const struct audio_config *a = &cfg->audio;
 	if (!a->enabled)
 		return;
-	if (a->device == AUDIO_DEVICE_VIRTIO_SND) {
-		report_fix(report_add(r, REPORT_FAIL, "audio device", "virtio-snd is not in this "
-				      "passvm build yet: `run` refuses it"),
-			   "set [audio] device = scream (the Scream driver in a Windows guest)");
-		return;
-	}
-	report_add(r, REPORT_OK, "audio device", "Scream ring, %llu MiB of ivshmem: in the "
-		   "guest, Scream's registry value UseIVSHMEM must be %llu",
-		   (unsigned long long)(a->scream_size / MiB),
-		   (unsigned long long)(a->scream_size / MiB));
+	if (a->device == AUDIO_DEVICE_VIRTIO_SND)
+		report_add(r, REPORT_OK, "audio device", "virtio-snd: Linux guests' virtio_snd "
+			   "driver (CONFIG_SND_VIRTIO, Linux 5.13+)");
+	else
+		report_add(r, REPORT_OK, "audio device", "Scream ring, %llu MiB of ivshmem: in the "
+			   "guest, Scream's registry value UseIVSHMEM must be %llu",
+			   (unsigned long long)(a->scream_size / MiB),
+			   (unsigned long long)(a->scream_size / MiB));
 	struct audio_probe p;
 	struct error err;
 	if (audio_pipewire_probe(a->target, &p, &err)) {

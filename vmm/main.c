@@ -44,8 +44,6 @@ static int run_check_supported(const struct vm_config *cfg, struct error *err)
 	const char *what = NULL;
 	if (cfg->firmware)
 		what = "UEFI firmware boot ([boot] firmware)";
-	else if (cfg->audio.enabled && cfg->audio.device == AUDIO_DEVICE_VIRTIO_SND)
-		what = "virtio-snd audio ([audio] device = virtio-snd; device = scream works)";
 	if (!what)
 		return 0;
 	return err_setf(err, "%s: %s is not in this passvm build yet; `passvm check %s` reports "

@@ -76,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 3: {
 			struct audio_format f;
-			if (as.format(as.opaque, &f)) {
+			bool active;
+			if (as.format(as.opaque, &f, &active)) {
 				if (f.channels < 1 || f.channels > AUDIO_MAX_CHANNELS ||
 				    f.rate < AUDIO_MIN_RATE || f.rate > AUDIO_MAX_RATE)
 					abort();

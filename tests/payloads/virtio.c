@@ -213,16 +213,30 @@ void virtio_driver_ok(struct vdev *d)
 	      "virtio %04x: status 0x%x after DRIVER_OK", d->device_id, s);
 }
 
-uint16_t vq_add(struct vq *q, uint32_t addr, uint32_t len, bool dev_writes)
+/* Make the chain at `head` the next available one. */
+static uint16_t vq_publish(struct vq *q, uint16_t head)
 {
-	uint16_t id = q->avail_idx % q->size;
-	q->desc[id] = (struct vring_desc){ addr, len, dev_writes ? VRING_DESC_F_WRITE : 0, 0 };
-	q->avail->ring[q->avail_idx % q->size] = id;
+	q->avail->ring[q->avail_idx % q->size] = head;
 	mb();
 	q->avail_idx++;
 	q->avail->idx = q->avail_idx;
 	mb();
-	return id;
+	return head;
+}
+
+uint16_t vq_add(struct vq *q, uint32_t addr, uint32_t len, bool dev_writes)
+{
+	uint16_t id = q->avail_idx % q->size;
+	q->desc[id] = (struct vring_desc){ addr, len, dev_writes ? VRING_DESC_F_WRITE : 0, 0 };
+	return vq_publish(q, id);
+}
+
+uint16_t vq_add_chain(struct vq *q, uint32_t out, uint32_t out_len, uint32_t in, uint32_t in_len)
+{
+	uint16_t id = (uint16_t)((2u * q->avail_idx) % q->size);
+	q->desc[id] = (struct vring_desc){ out, out_len, VRING_DESC_F_NEXT, (uint16_t)(id + 1) };
+	q->desc[id + 1] = (struct vring_desc){ in, in_len, VRING_DESC_F_WRITE, 0 };
+	return vq_publish(q, id);
 }
 
 void vq_kick(struct vq *q)

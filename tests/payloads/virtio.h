@@ -99,6 +99,10 @@ void virtio_reset(struct vdev *d);
 
 /* Publish one descriptor (buffer the device writes if `dev_writes`); returns its id. */
 uint16_t vq_add(struct vq *q, uint32_t addr, uint32_t len, bool dev_writes);
+/* Publish a two-descriptor chain: `out` for the device to read, then `in`
+ * for it to write. Uses descriptors 2k, 2k+1: at most size/2 in flight, and
+ * not mixed with vq_add on the same queue. Returns the head. */
+uint16_t vq_add_chain(struct vq *q, uint32_t out, uint32_t out_len, uint32_t in, uint32_t in_len);
 void vq_kick(struct vq *q);
 /* True if the device has used a buffer since the last vq_get. */
 bool vq_has_used(struct vq *q);

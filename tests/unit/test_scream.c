@@ -245,15 +245,17 @@ static void test_decode_16_24_32(void **state)
 
 static void test_no_producer_is_idle(void **state)
 {
+	bool active = false;
 	struct ring *r = *state;
 	float out[2 * 480];
 	uint32_t got = 99;
 	struct audio_format f;
 	assert_int_equal(pull(r, out, 480, &got), AUDIO_PULL_IDLE);
 	assert_int_equal(got, 0);
-	assert_false(r->as.format(r->as.opaque, &f));
+	assert_false(r->as.format(r->as.opaque, &f, &active));
 	ring_header(r, 546);
-	assert_true(r->as.format(r->as.opaque, &f));
+	assert_true(r->as.format(r->as.opaque, &f, &active));
+	assert_true(active);
 	assert_true(audio_format_equal(&f, &stereo48));
 	/* A sink still in another format is told to reconfigure. */
 	struct audio_format mono = { 48000, 1, { AUDIO_POS_MONO } };
@@ -374,6 +376,7 @@ static void test_close_plays_out_then_idles(void **state)
 
 static void test_stall_idles_and_resumes_with_the_first_new_chunk(void **state)
 {
+	bool active = false;
 	struct ring *r = *state;
 	float out[2 * 480];
 	uint32_t got, played = 0;
@@ -388,10 +391,10 @@ static void test_stall_idles_and_resumes_with_the_first_new_chunk(void **state)
 		played += got;
 	assert_int_equal(res, AUDIO_PULL_IDLE); /* 250 ms without a chunk */
 	assert_int_equal(played, 2 * CHUNK_FRAMES);
-	assert_false(r->as.format(r->as.opaque, &f)); /* still nothing new */
+	assert_false(r->as.format(r->as.opaque, &f, &active)); /* still nothing new */
 	ring_write_chunk(r);
 	ring_write_chunk(r);
-	assert_true(r->as.format(r->as.opaque, &f));
+	assert_true(r->as.format(r->as.opaque, &f, &active));
 	assert_int_equal(pull(r, out, 480, &got), AUDIO_PULL_OK);
 	assert_int_equal(got, 480);
 	assert_frames(out, 480, 2 * CHUNK_FRAMES);
@@ -399,6 +402,7 @@ static void test_stall_idles_and_resumes_with_the_first_new_chunk(void **state)
 
 static void test_bad_header_mid_stream_then_a_new_stream(void **state)
 {
+	bool active = false;
 	struct ring *r = *state;
 	float out[2 * 480];
 	uint32_t got;
@@ -409,7 +413,7 @@ static void test_bad_header_mid_stream_then_a_new_stream(void **state)
 	hdr(r)->chunk_size = 0x7fffffff;
 	assert_int_equal(pull(r, out, 480, &got), AUDIO_PULL_IDLE);
 	assert_int_equal(got, 0);
-	assert_false(r->as.format(r->as.opaque, &f));
+	assert_false(r->as.format(r->as.opaque, &f, &active));
 	assert_int_equal(r->src.stats.bad_headers, 2);
 	assert_non_null(strstr(r->src.last_error.msg, "chunk size 2147483647"));
 	/* The driver starts over (as on a format change): old slots unplayed. */
