@@ -233,10 +233,14 @@ static void test_mapped(void **state)
 
 /* ---- bus (hot) reset: which groups, and whether at all ------------------- */
 
-/* A VFIO_DEVICE_GET_PCI_HOT_RESET_INFO answer listing n devices. */
+/* A VFIO_DEVICE_GET_PCI_HOT_RESET_INFO answer with room for 4 devices
+ * (h.devices[], a flexible array, runs into the room). */
 struct hr_info {
-	struct vfio_pci_hot_reset_info h;
-	struct vfio_pci_dependent_device d[4];
+	union {
+		struct vfio_pci_hot_reset_info h;
+		uint8_t room[sizeof(struct vfio_pci_hot_reset_info) +
+			     4 * sizeof(struct vfio_pci_dependent_device)];
+	};
 };
 
 static void hr_init(struct hr_info *in, unsigned n, const uint32_t *groups)
@@ -245,7 +249,7 @@ static void hr_init(struct hr_info *in, unsigned n, const uint32_t *groups)
 	in->h.argsz = sizeof(*in);
 	in->h.count = n;
 	for (unsigned i = 0; i < n; i++)
-		in->d[i] = (struct vfio_pci_dependent_device){ .group_id = groups[i], .bus = 1,
+		in->h.devices[i] = (struct vfio_pci_dependent_device){ .group_id = groups[i], .bus = 1,
 								.devfn = (uint8_t)(0x28 | i) };
 }
 
@@ -314,7 +318,7 @@ static void test_hot_reset_bogus_info(void **state)
 	in.h.count = 5; /* more than argsz holds: never read past it */
 	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
 	in.h.count = 4;
-	in.h.argsz = sizeof(in.h) + 3 * sizeof(in.d[0]);
+	in.h.argsz = sizeof(in.h) + 3 * sizeof(in.h.devices[0]);
 	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
 	in.h.argsz = 4; /* shorter than the header */
 	assert_int_equal(hr_groups(&in, fds, &n, &err), -1);
