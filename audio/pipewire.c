@@ -12,9 +12,15 @@
  * The callback pulls from the source; a format change or an idle guest is
  * acted on by an event on the thread loop, so the stream is never
  * reconnected from inside its own callback. s->lock serializes the two
- * threads' use of the source and of the sink's state. While the guest plays nothing the stream
- * is paused (no node kept running on the desktop's graph) and a 20 ms
- * timer asks the source when it plays again.
+ * threads' use of the source and of the sink's state. While the guest plays
+ * nothing the stream is paused (no node kept running on the desktop's graph)
+ * and a 20 ms timer asks the source when it plays again.
+ *
+ * PipeWire going away (the desktop session restarts it, the user logs out
+ * and in) does not end the VM's sound: the sink drops its connection and
+ * connects again once a second until PipeWire is back, then goes on with
+ * whatever the guest plays by then (the devices keep the guest's audio
+ * clock running meanwhile: virtio-snd's watchdog, Scream's own pacing).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,6 +35,7 @@
 
 #define PW_IDLE_POLL_NS (20 * 1000 * 1000)
 #define PW_IDLE_PAUSE_MS 300
+#define PW_RECONNECT_NS (1000 * 1000 * 1000)
 
 struct audio_sink {
 	struct audio_sink_params p;
@@ -38,6 +45,9 @@ struct audio_sink {
 	struct pw_core *core;
 	struct pw_stream *stream;
 	struct spa_hook stream_listener;
+	struct spa_hook core_listener;
+	struct spa_source *reconnect_timer;
+	bool lost;                        /* PipeWire went away; reconnecting */
 	struct spa_source *change_event;  /* the callback saw a format change or idle */
 	struct spa_source *idle_timer;
 	struct audio_format fmt;          /* the stream's, when connected */
@@ -167,6 +177,8 @@ static void pw_sink_poll(struct audio_sink *s, bool on)
 
 static void pw_sink_pause(struct audio_sink *s)
 {
+	if (!s->stream)
+		return; /* PipeWire is gone: reconnecting */
 	if (s->connected)
 		pw_stream_set_active(s->stream, false);
 	pthread_mutex_lock(&s->lock);
@@ -181,6 +193,8 @@ static void pw_sink_follow_source(struct audio_sink *s)
 {
 	struct audio_format fmt = { 0 };
 	bool active = false;
+	if (!s->stream)
+		return; /* PipeWire is gone: reconnecting */
 	pthread_mutex_lock(&s->lock);
 	bool known = s->p.source.format(s->p.source.opaque, &fmt, &active);
 	bool same = audio_format_equal(&fmt, &s->fmt);
@@ -222,23 +236,109 @@ static void pw_sink_on_timer(void *data, uint64_t expirations)
 
 /* ---- start / stop ------------------------------------------------------------------ */
 
+/* ---- the connection: made at start, made again after PipeWire left ----------------- */
+
+static void pw_sink_close_core(struct audio_sink *s)
+{
+	if (s->stream)
+		pw_stream_destroy(s->stream);
+	s->stream = NULL;
+	if (s->core)
+		pw_core_disconnect(s->core);
+	s->core = NULL;
+	s->connected = false;
+}
+
+static int pw_sink_open_core(struct audio_sink *s, struct error *err);
+
+static void pw_sink_core_error(void *data, uint32_t id, int seq, int res, const char *message)
+{
+	struct audio_sink *s = data;
+	if (id != PW_ID_CORE || res != -EPIPE || s->lost)
+		return;
+	log_warn("audio: PipeWire went away (%s); connecting again every second",
+		 message ? message : strerror(-res));
+	s->lost = true;
+	struct timespec every = { 1, 0 };
+	pw_loop_update_timer(pw_thread_loop_get_loop(s->loop), s->reconnect_timer, &every, &every,
+			     false);
+}
+
+static const struct pw_core_events pw_sink_core_events = {
+	PW_VERSION_CORE_EVENTS,
+	.error = pw_sink_core_error,
+};
+
+static void pw_sink_on_reconnect(void *data, uint64_t expirations)
+{
+	struct audio_sink *s = data;
+	if (!s->lost)
+		return;
+	pw_sink_close_core(s);
+	struct error err;
+	if (pw_sink_open_core(s, &err))
+		return; /* not back yet: the timer tries again */
+	s->lost = false;
+	pw_loop_update_timer(pw_thread_loop_get_loop(s->loop), s->reconnect_timer, NULL, NULL,
+			     false);
+	log_info("audio: PipeWire is back; playing on");
+	pthread_mutex_lock(&s->lock);
+	s->paused = false; /* so that follow_source pauses or plays afresh */
+	pthread_mutex_unlock(&s->lock);
+	pw_sink_follow_source(s);
+}
+
+/* Connect to PipeWire and create the (unconnected) stream. */
+static int pw_sink_open_core(struct audio_sink *s, struct error *err)
+{
+	s->core = pw_context_connect(s->context, NULL, 0);
+	if (!s->core) {
+		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
+		if (!dir)
+			dir = getenv("XDG_RUNTIME_DIR");
+		return err_setf(err, "cannot connect to PipeWire (socket pipewire-0 in %s): %s; "
+				"start PipeWire for this user, or, running as root, point "
+				"PIPEWIRE_RUNTIME_DIR at the desktop user's (like /run/user/1000), "
+				"or leave [audio] out",
+				dir ? dir : "$XDG_RUNTIME_DIR (unset)", strerror(errno));
+	}
+	spa_zero(s->core_listener);
+	pw_core_add_listener(s->core, &s->core_listener, &pw_sink_core_events, s);
+	struct pw_properties *props = pw_properties_new(
+		PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Playback",
+		PW_KEY_MEDIA_ROLE, "Game", PW_KEY_NODE_NAME, s->node_name,
+		PW_KEY_NODE_DESCRIPTION, s->description, PW_KEY_APP_NAME, "passvm", NULL);
+	if (props && s->target)
+		pw_properties_set(props, "target.object", s->target);
+	s->stream = props ? pw_stream_new(s->core, s->node_name, props) : NULL;
+	if (!s->stream) {
+		int e = errno;
+		pw_sink_close_core(s);
+		return err_setf(err, "PipeWire: cannot create the playback stream: %s", strerror(e));
+	}
+	spa_zero(s->stream_listener);
+	pw_stream_add_listener(s->stream, &s->stream_listener, &pw_sink_stream_events, s);
+	return 0;
+}
+
+/* ---- start / stop ------------------------------------------------------------------ */
+
 static void pw_sink_stop(struct audio_sink *s)
 {
 	if (!s)
 		return;
 	if (s->loop)
 		pw_thread_loop_stop(s->loop); /* joins: no callback runs after this */
-	if (s->stream)
-		pw_stream_destroy(s->stream);
+	pw_sink_close_core(s);
 	if (s->loop) {
 		struct pw_loop *l = pw_thread_loop_get_loop(s->loop);
 		if (s->change_event)
 			pw_loop_destroy_source(l, s->change_event);
 		if (s->idle_timer)
 			pw_loop_destroy_source(l, s->idle_timer);
+		if (s->reconnect_timer)
+			pw_loop_destroy_source(l, s->reconnect_timer);
 	}
-	if (s->core)
-		pw_core_disconnect(s->core);
 	if (s->context)
 		pw_context_destroy(s->context);
 	if (s->loop)
@@ -274,31 +374,15 @@ static struct audio_sink *pw_sink_start(const struct audio_sink_params *p, struc
 		err_setf(err, "PipeWire: cannot create a context: %s", strerror(errno));
 		goto fail;
 	}
-	s->core = pw_context_connect(s->context, NULL, 0);
-	if (!s->core) {
-		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
-		if (!dir)
-			dir = getenv("XDG_RUNTIME_DIR");
-		err_setf(err, "cannot connect to PipeWire (socket pipewire-0 in %s): %s; start "
-			 "PipeWire for this user, or, running as root, point PIPEWIRE_RUNTIME_DIR "
-			 "at the desktop user's (like /run/user/1000), or leave [audio] out",
-			 dir ? dir : "$XDG_RUNTIME_DIR (unset)", strerror(errno));
-		goto fail;
-	}
-	struct pw_properties *props = pw_properties_new(
-		PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Playback",
-		PW_KEY_MEDIA_ROLE, "Game", PW_KEY_NODE_NAME, s->node_name,
-		PW_KEY_NODE_DESCRIPTION, s->description, PW_KEY_APP_NAME, "passvm", NULL);
-	if (props && s->target)
-		pw_properties_set(props, "target.object", s->target);
-	s->stream = props ? pw_stream_new(s->core, s->node_name, props) : NULL;
 	s->change_event = pw_loop_add_event(l, pw_sink_on_change, s);
 	s->idle_timer = pw_loop_add_timer(l, pw_sink_on_timer, s);
-	if (!s->stream || !s->change_event || !s->idle_timer) {
-		err_setf(err, "PipeWire: cannot create the playback stream: %s", strerror(errno));
+	s->reconnect_timer = pw_loop_add_timer(l, pw_sink_on_reconnect, s);
+	if (!s->change_event || !s->idle_timer || !s->reconnect_timer) {
+		err_setf(err, "PipeWire: cannot set its loop up: %s", strerror(errno));
 		goto fail;
 	}
-	pw_stream_add_listener(s->stream, &s->stream_listener, &pw_sink_stream_events, s);
+	if (pw_sink_open_core(s, err))
+		goto fail;
 	pw_sink_follow_source(s); /* the loop is not running yet: no lock needed */
 	if (pw_thread_loop_start(s->loop)) {
 		err_setf(err, "PipeWire: cannot start its thread");

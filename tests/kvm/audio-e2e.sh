@@ -60,6 +60,32 @@ play_once() {
 }
 audio_play play_once
 
+# PipeWire restarted while the guest plays (7 s): passvm says it went away,
+# connects again, and what the guest plays afterwards is heard, 1 s of it
+# in a row at least, exact.
+case $device in
+scream) longer=chunks=350 ;;
+virtio-snd) longer=periods=700 ;;
+esac
+audio_record_start
+timeout 60 "$passvm" run --kernel "$payload" --serial "file:$tmp/serial2.log" --audio "$device" \
+	--append "$longer" >"$tmp/out2" 2>&1 &
+vm=$!
+audio_wait_for 20 grep -q 'guest plays' "$tmp/out2" || fail "restart: the guest did not start playing"
+sleep 1
+audio_pw_stop
+sleep 1
+audio_pw_start "$pwconf"
+audio_record_start
+wait $vm
+rc=$?
+audio_record_stop
+cat "$tmp/serial2.log" "$tmp/out2"
+[ $rc = 0 ] || fail "restart: passvm exit $rc"
+grep -q 'PipeWire went away' "$tmp/out2" || fail "restart: passvm did not see PipeWire go"
+grep -q 'PipeWire is back; playing on' "$tmp/out2" || fail "restart: passvm did not connect again"
+python3 "$checker" --run 48000 "$tmp/rec.wav" || fail "restart: the guest is not heard after the restart"
+
 # passvm check on a profile with [audio]: PipeWire reachable, the target
 # there or not (then the sinks that exist are named).
 printf '[machine]\nname = audio\n[boot]\nkernel = %s\n[audio]\ndevice = %s\ntarget = %s\n' \

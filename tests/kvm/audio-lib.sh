@@ -87,6 +87,15 @@ audio_pw_start() {
 		{ cat "$tmp/wireplumber.log"; echo "FAIL: WirePlumber chose no default sink"; exit 1; }
 }
 
+# audio_pw_stop: PipeWire, WirePlumber and the recorder gone, as when the
+# desktop session restarts PipeWire.
+audio_pw_stop() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait "${pids[@]}" 2>/dev/null
+	pids=()
+}
+
 audio_record_start() {
 	pw-record --target vmm-null-sink --rate 48000 --channels 2 --format s16 "$tmp/rec.wav" \
 		>"$tmp/record.log" 2>&1 &
