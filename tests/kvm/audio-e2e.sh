@@ -52,7 +52,7 @@ play_once() {
 		fail "passvm did not say it plays 48 kHz stereo into PipeWire"
 	case $device in
 	scream) grep -q 'Scream: 75 chunks' "$tmp/out" || fail "passvm did not read the 75 chunks" ;;
-	virtio-snd) grep -q 'vsnd: 150 periods' "$tmp/serial.log" ||
+	virtio-snd) grep -q 'vsnd: 150 periods' "$tmp/serial.log" && grep -q 'vsnd: played again after a reset' "$tmp/serial.log" ||
 		fail "the driver did not play 150 periods" ;;
 	esac
 	[ $fails = "$before" ] || return 2

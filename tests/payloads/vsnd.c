@@ -8,7 +8,10 @@
  * stereo, 8 periods in flight: each transfer it gets back is refilled with
  * the next period, so the device's completions pace it, as they pace
  * Linux's driver. Frame f is the same as the scream payload's, so the
- * same checker (tests/kvm/scream_check.py) reads the recording.
+ * same checker (tests/kvm/scream_check.py) reads the recording. Then, as a
+ * guest whose driver is reloaded mid-stream: play again, reset the device
+ * with transfers in flight, and check that a fresh driver plays on it (the
+ * device forgot the old stream, its pending transfers and its timer).
  */
 #include "virtio.h"
 
@@ -90,15 +93,52 @@ static uint32_t set_params(uint8_t format, uint8_t rate)
 	return ctl(6, 4, "SET_PARAMS");
 }
 
+static bool silent; /* the reset part plays silence: the recording is checked before it */
+
 static void xfer_send(unsigned slot, uint32_t stream, uint32_t first_frame)
 {
 	xfers[slot].stream_id = stream;
 	for (uint32_t i = 0; i < PERIOD_FRAMES; i++)
-		xfers[slot].frames[i] = scream_frame(first_frame + i);
+		xfers[slot].frames[i] = silent ? 0 : scream_frame(first_frame + i);
 	stat[slot].status = 0;
 	vq_add_chain(&txq, (uint32_t)(uintptr_t)&xfers[slot], sizeof(xfers[slot]),
 		     (uint32_t)(uintptr_t)&stat[slot], sizeof(stat[slot]));
 	vq_kick(&txq);
+}
+
+static void driver_init(void)
+{
+	virtio_negotiate(&d, 0);
+	virtio_vq_setup(&d, &ctlq, 0, 16, VIRTIO_MSI_NO_VECTOR, 0);
+	virtio_vq_setup(&d, &txq, 2, 2 * INFLIGHT, VIRTIO_MSI_NO_VECTOR, 1);
+	virtio_driver_ok(&d);
+}
+
+/* Play `periods` periods from a fresh PREPARE; `reset_after` > 0: reset the
+ * device once that many came back, with the rest in flight. */
+static void play(uint32_t periods, uint32_t reset_after)
+{
+	CHECK(set_params(FMT_S16, RATE_48000) == S_OK, "SET_PARAMS: 0x%x", resp[0]);
+	CHECK(pcm_cmd(R_PCM_PREPARE, 0) == S_OK, "PREPARE: 0x%x", resp[0]);
+	uint32_t sent = 0, done = 0, id, len;
+	for (; sent < INFLIGHT && sent < periods; sent++)
+		xfer_send(sent % INFLIGHT, 0, sent * PERIOD_FRAMES);
+	CHECK(pcm_cmd(R_PCM_START, 0) == S_OK, "START: 0x%x", resp[0]);
+	while (done < periods) {
+		wait_used(&txq, &id, &len, "a playing period");
+		CHECK(len == 8 && stat[done % INFLIGHT].status == S_OK,
+		      "period %u: len %u status 0x%x", done, len, stat[done % INFLIGHT].status);
+		if (++done == reset_after) {
+			virtio_reset(&d);
+			return;
+		}
+		if (sent < periods) {
+			xfer_send(sent % INFLIGHT, 0, sent * PERIOD_FRAMES);
+			sent++;
+		}
+	}
+	CHECK(pcm_cmd(R_PCM_STOP, 0) == S_OK, "STOP: 0x%x", resp[0]);
+	CHECK(pcm_cmd(R_PCM_RELEASE, 0) == S_OK, "RELEASE: 0x%x", resp[0]);
 }
 
 int main(const struct hvm_start_info *si)
@@ -106,10 +146,7 @@ int main(const struct hvm_start_info *si)
 	(void)si;
 	uint32_t periods = parse_u32(cmdline_get("periods"), 150);
 	virtio_open(&d, VIRTIO_ID_SOUND, false);
-	virtio_negotiate(&d, 0);
-	virtio_vq_setup(&d, &ctlq, 0, 16, VIRTIO_MSI_NO_VECTOR, 0);
-	virtio_vq_setup(&d, &txq, 2, 2 * INFLIGHT, VIRTIO_MSI_NO_VECTOR, 1);
-	virtio_driver_ok(&d);
+	driver_init();
 	CHECK(mmio_read32(d.devcfg + 4) == 1, "streams = %u, want 1", mmio_read32(d.devcfg + 4));
 
 	req[0] = R_PCM_INFO, req[1] = 0, req[2] = 1, req[3] = 32;
@@ -127,7 +164,6 @@ int main(const struct hvm_start_info *si)
 	CHECK(set_params(0 /* IMA ADPCM */, RATE_48000) == S_NOT_SUPP, "ADPCM: 0x%x", resp[0]);
 	CHECK(set_params(FMT_S16, RATE_48000) == S_OK, "SET_PARAMS: 0x%x", resp[0]);
 	CHECK(pcm_cmd(R_PCM_START, 0) == S_BAD_MSG, "START before PREPARE: 0x%x", resp[0]);
-	CHECK(pcm_cmd(R_PCM_PREPARE, 0) == S_OK, "PREPARE: 0x%x", resp[0]);
 	uint32_t id, len;
 	xfer_send(0, 7, 0); /* no stream 7 */
 	wait_used(&txq, &id, &len, "bad transfer");
@@ -135,27 +171,21 @@ int main(const struct hvm_start_info *si)
 	      len, stat[0].status);
 
 	/* Play: prefill, START, then refill each period as it comes back. */
-	uint32_t sent = 0, done = 0;
-	for (; sent < INFLIGHT && sent < periods; sent++)
-		xfer_send((1 + sent) % INFLIGHT, 0, sent * PERIOD_FRAMES);
-	CHECK(pcm_cmd(R_PCM_START, 0) == S_OK, "START: 0x%x", resp[0]);
 	uint64_t t0 = rdtsc();
-	while (done < periods) {
-		wait_used(&txq, &id, &len, "a playing period");
-		unsigned slot = (1 + done) % INFLIGHT;
-		CHECK(len == 8 && stat[slot].status == S_OK, "period %u: len %u status 0x%x", done,
-		      len, stat[slot].status);
-		done++;
-		if (sent < periods) {
-			xfer_send((1 + sent) % INFLIGHT, 0, sent * PERIOD_FRAMES);
-			sent++;
-		}
-	}
+	play(periods, 0);
 	uint64_t cycles = rdtsc() - t0;
-	CHECK(pcm_cmd(R_PCM_STOP, 0) == S_OK, "STOP: 0x%x", resp[0]);
-	CHECK(pcm_cmd(R_PCM_STOP, 0) == S_BAD_MSG, "STOP twice: 0x%x", resp[0]);
-	CHECK(pcm_cmd(R_PCM_RELEASE, 0) == S_OK, "RELEASE: 0x%x", resp[0]);
+	CHECK(pcm_cmd(R_PCM_STOP, 0) == S_BAD_MSG, "STOP after RELEASE: 0x%x", resp[0]);
+	uint32_t done = periods;
 	pr("vsnd: %u periods (%u frames) played in %llu Mcycles\n", done, done * PERIOD_FRAMES,
 	   udiv64(cycles, 1000000, NULL));
+
+	/* The driver goes away mid-stream (reset, transfers in flight) and a
+	 * new one plays: nothing of the old stream may be left over. */
+	silent = true;
+	play(INFLIGHT + 4, 3);
+	driver_init();
+	CHECK(pcm_cmd(R_PCM_START, 0) == S_BAD_MSG, "START on a reset device: 0x%x", resp[0]);
+	play(INFLIGHT + 4, 0);
+	pr("vsnd: played again after a reset mid-stream\n");
 	return 0;
 }
