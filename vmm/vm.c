@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <dirent.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -255,11 +257,31 @@ static void vm_on_signal(void *opaque, int fd, uint32_t events)
 	vm_request_exit(vm, VM_EXIT_SIGNAL, "stopped by signal %s", strsignal((int)si.ssi_signo));
 }
 
+/* The emulator's CPUs: emulator-pin and io-pin together. */
+static void vm_emulator_set(const struct vm_config *cfg, cpu_set_t *set)
+{
+	CPU_ZERO(set);
+	for (unsigned i = 0; i < cfg->pin_other.n; i++)
+		CPU_SET(cfg->pin_other.cpus[i], set);
+	for (unsigned i = 0; i < cfg->pin_io.n; i++)
+		CPU_SET(cfg->pin_io.cpus[i], set);
+}
+
+/* Pin the calling thread to the emulator's CPUs (none given: left as is). */
+static void vm_pin_self(const struct vm_config *cfg)
+{
+	if (!cfg->pin_other.n && !cfg->pin_io.n)
+		return;
+	cpu_set_t set;
+	vm_emulator_set(cfg, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 int vm_create(struct vm *vm, struct vm_config *cfg, struct error *err)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = vm->signal_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->signal_fd = vm->pin_fd = -1;
 	vm->mem.fd = -1;
 	vm->loop.epfd = vm->loop.stop_fd = -1;
 	bus_init(&vm->pio, "I/O port");
@@ -292,6 +314,9 @@ int vm_create(struct vm *vm, struct vm_config *cfg, struct error *err)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vcpu_create(vm, &vm->vcpus[i], i, err))
 			goto fail;
+	/* Devices may start threads (PipeWire's, for audio): they inherit this
+	 * thread's CPUs, so it is on the emulator's set before they do. */
+	vm_pin_self(cfg);
 	if (vm_init_devices(vm, err))
 		goto fail;
 	if (!vm->entry_set) {
@@ -321,18 +346,58 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason why, const char *fmt, ..
 		vcpu_kick(&vm->vcpus[i]);
 }
 
-/* Pin the calling thread to the union of the lists (none given: left as is). */
-static void vm_pin_self(const struct cpuset_list *a, const struct cpuset_list *b)
+static bool vm_is_vcpu_thread(const struct vm *vm, pid_t tid)
 {
-	if (!a->n && !b->n)
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].tid == tid)
+			return true;
+	return false;
+}
+
+/*
+ * Threads the kernel starts in our process for the VM (Linux 6.13+:
+ * "kvm-nx-lpage-recovery", at the first KVM_RUN) take the CPUs of the vCPU
+ * that made them: an isolated vCPU core. They are the emulator's work, so
+ * every thread that is not a vCPU goes on the emulator set, a moment after
+ * the vCPUs started and then once a second (the loop's timer).
+ */
+static void vm_pin_strays(void *opaque, int fd, uint32_t events)
+{
+	struct vm *vm = opaque;
+	uint64_t n;
+	if (read(fd, &n, sizeof(n)) < 0)
 		return;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	for (unsigned i = 0; i < a->n; i++)
-		CPU_SET(a->cpus[i], &set);
-	for (unsigned i = 0; i < b->n; i++)
-		CPU_SET(b->cpus[i], &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (!vm->vcpus[i].tid)
+			return; /* not all started yet: next time */
+	cpu_set_t want;
+	vm_emulator_set(vm->cfg, &want);
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+		cpu_set_t cur;
+		if (tid <= 0 || vm_is_vcpu_thread(vm, tid) ||
+		    sched_getaffinity(tid, sizeof(cur), &cur) || CPU_EQUAL(&cur, &want))
+			continue;
+		if (sched_setaffinity(tid, sizeof(want), &want) == 0)
+			log_debug("thread %d moved onto the emulator's CPUs", (int)tid);
+	}
+	closedir(d);
+}
+
+static void vm_pin_strays_start(struct vm *vm)
+{
+	if (!vm->cfg->pin_other.n && !vm->cfg->pin_io.n)
+		return;
+	struct error err;
+	vm->pin_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec its = { .it_value = { 0, 100 * 1000 * 1000 }, .it_interval = { 1, 0 } };
+	if (vm->pin_fd < 0 || timerfd_settime(vm->pin_fd, 0, &its, NULL) ||
+	    evloop_add(&vm->loop, vm->pin_fd, EPOLLIN, vm_pin_strays, vm, &err))
+		log_warn("cannot watch for threads to pin: %s", strerror(errno));
 }
 
 enum vm_exit_reason vm_run(struct vm *vm, struct error *err)
@@ -341,13 +406,14 @@ enum vm_exit_reason vm_run(struct vm *vm, struct error *err)
 	 * the devices' I/O (disk requests): it goes on the emulator and the I/O
 	 * sets together (io-pin defaults to emulator-pin / --pin-other). Threads
 	 * a device starts later inherit that. */
-	vm_pin_self(&vm->cfg->pin_other, &vm->cfg->pin_io);
+	vm_pin_self(vm->cfg);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		if (vcpu_start(&vm->vcpus[i], err)) {
 			vm_request_exit(vm, VM_EXIT_FAULT, "%s", err->msg);
 			break;
 		}
 	}
+	vm_pin_strays_start(vm);
 	if (evloop_run(&vm->loop) < 0)
 		vm_request_exit(vm, VM_EXIT_FAULT, "event loop failed: %s", strerror(errno));
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -392,6 +458,8 @@ void vm_destroy(struct vm *vm)
 		evloop_destroy(&vm->loop);
 	if (vm->signal_fd >= 0)
 		close(vm->signal_fd);
+	if (vm->pin_fd >= 0)
+		close(vm->pin_fd);
 	gmem_destroy(&vm->mem);
 	bus_destroy(&vm->pio);
 	bus_destroy(&vm->mmio);
@@ -404,7 +472,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
-	vm->vm_fd = vm->kvm_fd = vm->signal_fd = -1;
+	vm->vm_fd = vm->kvm_fd = vm->signal_fd = vm->pin_fd = -1;
 	vm->routing = NULL;
 	vm->cpuid = NULL;
 }

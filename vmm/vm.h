@@ -120,6 +120,7 @@ struct vm {
 	char exit_detail[2048];       /* e.g. the vCPU register dump of a fault */
 
 	int signal_fd;                /* SIGINT/SIGTERM/SIGHUP, read by the loop */
+	int pin_fd;                   /* timerfd: pin stray threads (vm.c), -1: none */
 
 	/* Boot entry state that vCPU 0 is reset to (filled by the loader). */
 	struct vm_boot_entry {

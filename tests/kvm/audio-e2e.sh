@@ -67,12 +67,31 @@ case $device in
 scream) longer=chunks=350 ;;
 virtio-snd) longer=periods=700 ;;
 esac
+# With two host CPUs, the vCPU goes on CPU 1 and every other thread of
+# passvm, PipeWire's included, must stay on CPU 0 (--pin-other).
+pin=()
+[ "$(nproc)" -ge 2 ] && pin=(--pin-vcpus 1 --pin-other 0)
 audio_record_start
 timeout 60 "$passvm" run --kernel "$payload" --serial "file:$tmp/serial2.log" --audio "$device" \
-	--append "$longer" >"$tmp/out2" 2>&1 &
+	--append "$longer" "${pin[@]}" >"$tmp/out2" 2>&1 &
 vm=$!
 audio_wait_for 20 grep -q 'guest plays' "$tmp/out2" || fail "restart: the guest did not start playing"
 sleep 1
+if ((${#pin[@]})); then
+	vmm=$(pgrep -P $vm passvm || echo $vm)
+	threads=''
+	for st in /proc/"$vmm"/task/*/status; do
+		name=$(awk '/^Name:/{print $2}' "$st")
+		cpus=$(awk '/^Cpus_allowed_list:/{print $2}' "$st")
+		threads+="$name=$cpus "
+		case $name in
+		vcpu*) [ "$cpus" = 1 ] || fail "pinning: $name may run on $cpus, not 1" ;;
+		*) [ "$cpus" = 0 ] || fail "pinning: thread $name may run on $cpus, not 0 (--pin-other)" ;;
+		esac
+	done
+	echo "threads: $threads"
+	case $threads in *passvm-audio=*) ;; *) fail "pinning: no passvm-audio thread seen" ;; esac
+fi
 audio_pw_stop
 sleep 1
 audio_pw_start "$pwconf"
