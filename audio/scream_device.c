@@ -38,6 +38,11 @@ static int scream_device_init(struct vm *vm, struct error *err)
 	const struct audio_config *a = &vm->cfg->audio;
 	if (!a->enabled || a->device != AUDIO_DEVICE_SCREAM)
 		return 0;
+	if (config_ivshmem_sizes_clash(vm->cfg))
+		return err_setf(err, "[audio] scream-size and [display] size are both %llu MiB: the "
+				"guest's drivers tell their ivshmem devices apart by size; make them "
+				"differ (Scream's usual is 2M, the display's is 16M or more)",
+				(unsigned long long)(a->scream_size / MiB));
 	struct ivshmem_params ip = { .name = "ivshmem-scream", .path = NULL,
 				     .size = a->scream_size };
 	struct ivshmem *shm = ivshmem_create(vm, &ip, err);

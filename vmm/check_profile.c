@@ -499,6 +499,13 @@ static void check_audio(struct report *r, const struct vm_config *cfg)
 	if (a->device == AUDIO_DEVICE_VIRTIO_SND)
 		report_add(r, REPORT_OK, "audio device", "virtio-snd: Linux guests' virtio_snd "
 			   "driver (CONFIG_SND_VIRTIO, Linux 5.13+)");
+	else if (config_ivshmem_sizes_clash(cfg))
+		report_fix(report_add(r, REPORT_FAIL, "audio device", "Scream's ring and the "
+				      "display's ivshmem are both %llu MiB: the guest's drivers find "
+				      "their device by size",
+				      (unsigned long long)(a->scream_size / MiB)),
+			   "give [audio] scream-size another size than [display] size (2M is "
+			   "Scream's usual)");
 	else
 		report_add(r, REPORT_OK, "audio device", "Scream ring, %llu MiB of ivshmem: in the "
 			   "guest, Scream's registry value UseIVSHMEM must be %llu",

@@ -255,3 +255,10 @@ int config_parse_scream_size(const char *s, uint64_t *out, struct error *err)
 	*out = size;
 	return 0;
 }
+
+bool config_ivshmem_sizes_clash(const struct vm_config *cfg)
+{
+	return cfg->display.enabled && cfg->audio.enabled &&
+	       cfg->audio.device == AUDIO_DEVICE_SCREAM &&
+	       cfg->display.shm_size == cfg->audio.scream_size;
+}

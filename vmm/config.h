@@ -153,6 +153,10 @@ struct vm_config {
 	struct config_owned *owned; /* freed by config_release(); never copy a config */
 };
 
+/* The display's and Scream's ivshmem devices have the same size: the guest's
+ * drivers (Looking Glass's, Scream's) find theirs by size, so that cannot work. */
+bool config_ivshmem_sizes_clash(const struct vm_config *cfg);
+
 void config_defaults(struct vm_config *c);
 /* Free what the config owns (profile strings); the config is unusable after. */
 void config_release(struct vm_config *c);

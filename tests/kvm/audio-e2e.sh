@@ -135,5 +135,14 @@ out=$("$passvm" run --kernel "$payload" --scream-size 3M 2>&1); rc=$?
 [ $rc = 2 ] && grep -q -- '--scream-size 3M: write a power of two' <<<"$out" ||
 	fail "--scream-size 3M: exit $rc: $out"
 
+# Scream's ring and the display's ivshmem of one size: the guest could not
+# tell them apart; refused by name.
+if [ "$device" = scream ]; then
+	out=$(timeout 30 "$passvm" run --kernel "$payload" --serial none --audio scream \
+		--scream-size 4M --shm "$tmp/display.shm" --shm-size 4M 2>&1); rc=$?
+	[ $rc != 0 ] && grep -q 'scream-size and \[display\] size are both 4 MiB' <<<"$out" ||
+		fail "same-size ivshmem devices not refused (exit $rc): $out"
+fi
+
 [ $fails = 0 ] && echo PASS
 exit $((fails > 0))
