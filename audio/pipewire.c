@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/audio/format-utils.h>
@@ -238,6 +240,35 @@ static void pw_sink_on_timer(void *data, uint64_t expirations)
 
 /* ---- the connection: made at start, made again after PipeWire left ----------------- */
 
+/*
+ * passvm runs as root for VFIO, usually through sudo, and the desktop's
+ * PipeWire is the user's. With nothing set that says where PipeWire is
+ * (PIPEWIRE_REMOTE, PIPEWIRE_RUNTIME_DIR, an XDG_RUNTIME_DIR other than
+ * root's: sudo drops it), the user sudo ran for ($SUDO_UID) has it in
+ * /run/user/UID: that socket, when it is there. NULL: PipeWire's default.
+ */
+static const char *pw_remote_under_sudo(char *buf, size_t len)
+{
+	const char *uid = getenv("SUDO_UID"), *xdg = getenv("XDG_RUNTIME_DIR");
+	if (geteuid() != 0 || getenv("PIPEWIRE_REMOTE") || getenv("PIPEWIRE_RUNTIME_DIR") ||
+	    !uid || !*uid || strspn(uid, "0123456789") != strlen(uid) || !strcmp(uid, "0") ||
+	    (xdg && *xdg && strcmp(xdg, "/run/user/0")))
+		return NULL;
+	snprintf(buf, len, "%s/%s/pipewire-0", getenv("PASSVM_RUN_USER_ROOT") ?
+		 getenv("PASSVM_RUN_USER_ROOT") : "/run/user", uid);
+	struct stat st;
+	return !stat(buf, &st) && S_ISSOCK(st.st_mode) ? buf : NULL;
+}
+
+static struct pw_core *pw_connect(struct pw_context *ctx)
+{
+	char buf[256];
+	const char *remote = pw_remote_under_sudo(buf, sizeof(buf));
+	struct pw_properties *props =
+		remote ? pw_properties_new(PW_KEY_REMOTE_NAME, remote, NULL) : NULL;
+	return pw_context_connect(ctx, props, 0);
+}
+
 static void pw_sink_close_core(struct audio_sink *s)
 {
 	if (s->stream)
@@ -291,13 +322,14 @@ static void pw_sink_on_reconnect(void *data, uint64_t expirations)
 /* Connect to PipeWire and create the (unconnected) stream. */
 static int pw_sink_open_core(struct audio_sink *s, struct error *err)
 {
-	s->core = pw_context_connect(s->context, NULL, 0);
+	s->core = pw_connect(s->context);
 	if (!s->core) {
 		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
 		if (!dir)
 			dir = getenv("XDG_RUNTIME_DIR");
 		return err_setf(err, "cannot connect to PipeWire (socket pipewire-0 in %s): %s; "
-				"start PipeWire for this user, or, running as root, point "
+				"start PipeWire for this user, or, running as root (without sudo, "
+				"which passvm follows to the user's /run/user/UID), point "
 				"PIPEWIRE_RUNTIME_DIR at the desktop user's (like /run/user/1000), "
 				"or leave [audio] out",
 				dir ? dir : "$XDG_RUNTIME_DIR (unset)", strerror(errno));
@@ -473,7 +505,7 @@ int audio_pipewire_probe(const char *target, struct audio_probe *out, struct err
 		err_setf(err, "cannot set PipeWire up: %s", strerror(errno));
 		goto out;
 	}
-	core = pw_context_connect(ctx, NULL, 0);
+	core = pw_connect(ctx);
 	if (!core) {
 		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
 		err_setf(err, "cannot connect to PipeWire in %s: %s", dir ? dir :

@@ -128,6 +128,26 @@ echo "$out"
 [ $rc != 0 ] && grep -q 'cannot connect to PipeWire' <<<"$out" && grep -q 'PIPEWIRE_RUNTIME_DIR' <<<"$out" ||
 	fail "passvm without PipeWire did not fail clearly (exit $rc)"
 
+# As under sudo (root, XDG_RUNTIME_DIR dropped, SUDO_UID set): the user's
+# PipeWire in /run/user/UID is found by itself (a stand-in folder here:
+# PASSVM_RUN_USER_ROOT); without SUDO_UID it is not.
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$tmp/runuser/4242"
+	ln -s "$XDG_RUNTIME_DIR/pipewire-0" "$tmp/runuser/4242/pipewire-0"
+	case $device in scream) short=chunks=5 ;; virtio-snd) short=periods=10 ;; esac
+	out=$(env -u XDG_RUNTIME_DIR SUDO_UID=4242 PASSVM_RUN_USER_ROOT="$tmp/runuser" timeout 30 \
+		"$passvm" run --kernel "$payload" --serial none --audio "$device" --append "$short" 2>&1)
+	rc=$?
+	[ $rc = 0 ] && grep -q 'guest plays' <<<"$out" ||
+		fail "sudo: the user's PipeWire was not found through SUDO_UID (exit $rc): $out"
+	out=$(env -u XDG_RUNTIME_DIR -u SUDO_UID PASSVM_RUN_USER_ROOT="$tmp/runuser" timeout 30 \
+		"$passvm" run --kernel "$payload" --serial none --audio "$device" 2>&1)
+	[ $? != 0 ] && grep -q 'cannot connect to PipeWire' <<<"$out" ||
+		fail "no SUDO_UID: passvm found a PipeWire it should not have: $out"
+else
+	echo "(not root: the sudo case is not checked)"
+fi
+
 # Bad flags: usage errors (exit 2) naming the flag and what to write.
 out=$("$passvm" run --kernel "$payload" --audio hda 2>&1); rc=$?
 [ $rc = 2 ] && grep -q -- '--audio hda: use scream' <<<"$out" || fail "--audio hda: exit $rc: $out"
