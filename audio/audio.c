@@ -11,6 +11,45 @@ bool audio_format_equal(const struct audio_format *a, const struct audio_format 
 	       !memcmp(a->position, b->position, MIN(a->channels, (uint32_t)AUDIO_MAX_CHANNELS));
 }
 
+void audio_fifo_setup(struct audio_fifo *f, float *buf, uint32_t cap, unsigned channels)
+{
+	*f = (struct audio_fifo){ .buf = buf, .cap = cap, .channels = channels };
+}
+
+/* Both copy in up to two pieces: the ring may wrap. */
+void audio_fifo_push(struct audio_fifo *f, const float *in, uint32_t frames)
+{
+	frames = MIN(frames, audio_fifo_room(f));
+	if (!frames)
+		return;
+	size_t ch = f->channels;
+	uint32_t at = (f->head + f->len) % f->cap, first = MIN(frames, f->cap - at);
+	memcpy(f->buf + at * ch, in, first * ch * sizeof(float));
+	memcpy(f->buf, in + first * ch, (frames - first) * ch * sizeof(float));
+	f->len += frames;
+}
+
+void audio_fifo_pop(struct audio_fifo *f, float *out, uint32_t frames)
+{
+	frames = MIN(frames, f->len);
+	if (!frames)
+		return;
+	size_t ch = f->channels;
+	uint32_t first = MIN(frames, f->cap - f->head);
+	memcpy(out, f->buf + f->head * ch, first * ch * sizeof(float));
+	memcpy(out + first * ch, f->buf, (frames - first) * ch * sizeof(float));
+	audio_fifo_drop(f, frames);
+}
+
+void audio_fifo_drop(struct audio_fifo *f, uint32_t frames)
+{
+	frames = MIN(frames, f->len);
+	if (!frames)
+		return;
+	f->head = (f->head + frames) % f->cap;
+	f->len -= frames;
+}
+
 static const char *const audio_position_names[] = {
 	[AUDIO_POS_UNKNOWN] = "?", [AUDIO_POS_MONO] = "MONO", [AUDIO_POS_FL] = "FL",
 	[AUDIO_POS_FR] = "FR", [AUDIO_POS_FC] = "FC", [AUDIO_POS_LFE] = "LFE",

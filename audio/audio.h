@@ -44,6 +44,27 @@ bool audio_format_equal(const struct audio_format *a, const struct audio_format 
 /* "48000 Hz, 2 ch (FL FR)" */
 void audio_format_describe(const struct audio_format *f, char *buf, size_t len);
 
+/* A ring of interleaved float frames (audio.c), the sources' playout
+ * buffer. Not locked: its owner's lock guards it. */
+struct audio_fifo {
+	float *buf;          /* cap * channels samples, the owner's */
+	uint32_t cap;        /* frames */
+	uint32_t head, len;  /* frames */
+	unsigned channels;
+};
+
+/* Empty it, for frames of `channels` and at most `cap` of them. */
+void audio_fifo_setup(struct audio_fifo *f, float *buf, uint32_t cap, unsigned channels);
+static inline uint32_t audio_fifo_room(const struct audio_fifo *f)
+{
+	return f->cap - f->len;
+}
+/* Append frames (at most the room), take frames (at most len), drop the
+ * oldest (as many as there are). */
+void audio_fifo_push(struct audio_fifo *f, const float *in, uint32_t frames);
+void audio_fifo_pop(struct audio_fifo *f, float *out, uint32_t frames);
+void audio_fifo_drop(struct audio_fifo *f, uint32_t frames);
+
 enum audio_pull_result {
 	AUDIO_PULL_OK,        /* *got frames written (the rest: silence) */
 	AUDIO_PULL_REFORMAT,  /* the source's format is no longer the sink's */

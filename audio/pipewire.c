@@ -260,13 +260,24 @@ static const char *pw_remote_under_sudo(char *buf, size_t len)
 	return !stat(buf, &st) && S_ISSOCK(st.st_mode) ? buf : NULL;
 }
 
-static struct pw_core *pw_connect(struct pw_context *ctx)
+/* Connect, or NULL with err naming the socket tried. */
+static struct pw_core *pw_connect(struct pw_context *ctx, struct error *err)
 {
 	char buf[256];
 	const char *remote = pw_remote_under_sudo(buf, sizeof(buf));
 	struct pw_properties *props =
 		remote ? pw_properties_new(PW_KEY_REMOTE_NAME, remote, NULL) : NULL;
-	return pw_context_connect(ctx, props, 0);
+	struct pw_core *core = pw_context_connect(ctx, props, 0);
+	if (!core) {
+		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
+		if (!dir)
+			dir = getenv("XDG_RUNTIME_DIR");
+		if (!remote)
+			snprintf(buf, sizeof(buf), "pipewire-0 in %s",
+				 dir ? dir : "$XDG_RUNTIME_DIR (unset)");
+		err_setf(err, "cannot connect to PipeWire (%s): %s", buf, strerror(errno));
+	}
+	return core;
 }
 
 static void pw_sink_close_core(struct audio_sink *s)
@@ -322,18 +333,13 @@ static void pw_sink_on_reconnect(void *data, uint64_t expirations)
 /* Connect to PipeWire and create the (unconnected) stream. */
 static int pw_sink_open_core(struct audio_sink *s, struct error *err)
 {
-	s->core = pw_connect(s->context);
-	if (!s->core) {
-		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
-		if (!dir)
-			dir = getenv("XDG_RUNTIME_DIR");
-		return err_setf(err, "cannot connect to PipeWire (socket pipewire-0 in %s): %s; "
-				"start PipeWire for this user, or, running as root (without sudo, "
-				"which passvm follows to the user's /run/user/UID), point "
-				"PIPEWIRE_RUNTIME_DIR at the desktop user's (like /run/user/1000), "
-				"or leave [audio] out",
-				dir ? dir : "$XDG_RUNTIME_DIR (unset)", strerror(errno));
-	}
+	struct error why;
+	s->core = pw_connect(s->context, &why);
+	if (!s->core)
+		return err_setf(err, "%s; start PipeWire for this user, or, running as root "
+				"(without sudo, which passvm follows to the user's /run/user/UID), "
+				"point PIPEWIRE_RUNTIME_DIR at the desktop user's (like "
+				"/run/user/1000), or leave [audio] out", why.msg);
 	spa_zero(s->core_listener);
 	pw_core_add_listener(s->core, &s->core_listener, &pw_sink_core_events, s);
 	struct pw_properties *props = pw_properties_new(
@@ -505,14 +511,9 @@ int audio_pipewire_probe(const char *target, struct audio_probe *out, struct err
 		err_setf(err, "cannot set PipeWire up: %s", strerror(errno));
 		goto out;
 	}
-	core = pw_connect(ctx);
-	if (!core) {
-		const char *dir = getenv("PIPEWIRE_RUNTIME_DIR");
-		err_setf(err, "cannot connect to PipeWire in %s: %s", dir ? dir :
-			 getenv("XDG_RUNTIME_DIR") ? getenv("XDG_RUNTIME_DIR") : "(XDG_RUNTIME_DIR unset)",
-			 strerror(errno));
+	core = pw_connect(ctx, err);
+	if (!core)
 		goto out;
-	}
 	spa_zero(core_l);
 	spa_zero(reg_l);
 	pw_core_add_listener(core, &core_l, &pw_probe_core_events, &c);

@@ -149,45 +149,23 @@ uint32_t scream_to_float(const uint8_t *in, uint32_t bytes, unsigned bits, float
 
 static void fifo_reset(struct scream_source *s)
 {
-	s->fifo_head = s->fifo_len = 0;
+	audio_fifo_setup(&s->fifo, s->fifo_buf, SCREAM_FIFO_FRAMES, s->cur.channels);
 	s->priming = true;
-}
-
-static void fifo_drop(struct scream_source *s, uint32_t frames)
-{
-	frames = MIN(frames, s->fifo_len);
-	s->fifo_head = (s->fifo_head + frames) % SCREAM_FIFO_FRAMES;
-	s->fifo_len -= frames;
 }
 
 /* Append decoded frames; a full buffer loses its oldest frames. */
 static void fifo_push(struct scream_source *s, const float *in, uint32_t frames)
 {
-	unsigned ch = s->cur.channels;
 	if (frames > SCREAM_FIFO_FRAMES) {
-		in += (size_t)(frames - SCREAM_FIFO_FRAMES) * ch;
+		in += (size_t)(frames - SCREAM_FIFO_FRAMES) * s->cur.channels;
 		frames = SCREAM_FIFO_FRAMES;
 	}
-	if (s->fifo_len + frames > SCREAM_FIFO_FRAMES) {
-		uint32_t over = s->fifo_len + frames - SCREAM_FIFO_FRAMES;
-		fifo_drop(s, over);
+	if (frames > audio_fifo_room(&s->fifo)) {
+		uint32_t over = frames - audio_fifo_room(&s->fifo);
+		audio_fifo_drop(&s->fifo, over);
 		s->stats.dropped_frames += over;
 	}
-	for (uint32_t i = 0; i < frames; i++) {
-		uint32_t at = (s->fifo_head + s->fifo_len + i) % SCREAM_FIFO_FRAMES;
-		memcpy(&s->fifo[(size_t)at * ch], &in[(size_t)i * ch], ch * sizeof(float));
-	}
-	s->fifo_len += frames;
-}
-
-static void fifo_pop(struct scream_source *s, float *out, uint32_t frames)
-{
-	unsigned ch = s->cur.channels;
-	for (uint32_t i = 0; i < frames; i++) {
-		uint32_t at = (s->fifo_head + i) % SCREAM_FIFO_FRAMES;
-		memcpy(&out[(size_t)i * ch], &s->fifo[(size_t)at * ch], ch * sizeof(float));
-	}
-	fifo_drop(s, frames);
+	audio_fifo_push(&s->fifo, in, frames);
 }
 
 /* ---- reading the ring -------------------------------------------------------------- */
@@ -231,16 +209,16 @@ static void scream_play(struct scream_source *s, float *out, uint32_t frames, ui
 	uint32_t chunk = scream_chunk_frames(s);
 	uint32_t latency = (uint32_t)((uint64_t)s->cur.fmt.rate * s->latency_ms / 1000);
 	uint32_t target = (latency > chunk ? latency : chunk) + frames;
-	if (s->fifo_len > target + 2 * chunk) {
-		s->stats.dropped_frames += s->fifo_len - target;
-		fifo_drop(s, s->fifo_len - target);
+	if (s->fifo.len > target + 2 * chunk) {
+		s->stats.dropped_frames += s->fifo.len - target;
+		audio_fifo_drop(&s->fifo, s->fifo.len - target);
 	}
 	*got = 0;
-	if (s->priming && s->fifo_len < target)
+	if (s->priming && s->fifo.len < target)
 		return;
 	s->priming = false;
-	*got = MIN(frames, s->fifo_len);
-	fifo_pop(s, out, *got);
+	*got = MIN(frames, s->fifo.len);
+	audio_fifo_pop(&s->fifo, out, *got);
 	if (*got < frames) {
 		s->stats.underruns++;
 		s->priming = true;
@@ -285,10 +263,10 @@ static enum audio_pull_result scream_pull(void *opaque, float *out, uint32_t fra
 	enum scream_state st = scream_read_checked(s, &h, &l);
 	if (st == SCREAM_CLOSED) {
 		/* The driver closed its stream: play out what it wrote, then idle. */
-		if (s->active && s->fifo_len && audio_format_equal(&s->cur.fmt, fmt)) {
+		if (s->active && s->fifo.len && audio_format_equal(&s->cur.fmt, fmt)) {
 			s->priming = false;
-			*got = MIN(frames, s->fifo_len);
-			fifo_pop(s, out, *got);
+			*got = MIN(frames, s->fifo.len);
+			audio_fifo_pop(&s->fifo, out, *got);
 			return AUDIO_PULL_OK;
 		}
 		s->active = false;
@@ -313,7 +291,7 @@ static enum audio_pull_result scream_pull(void *opaque, float *out, uint32_t fra
 	scream_read_new(s, h.write_idx);
 	if (s->stats.chunks != before)
 		s->stalled_frames = 0;
-	else if (!s->fifo_len && (s->stalled_frames += frames) >=
+	else if (!s->fifo.len && (s->stalled_frames += frames) >=
 					 (uint64_t)s->cur.fmt.rate * SCREAM_STALL_MS / 1000) {
 		s->active = false;
 		s->idle_mark = h.write_idx;
@@ -358,11 +336,11 @@ int scream_source_init(struct scream_source *s, const volatile uint8_t *shm, uin
 	s->size = size;
 	s->latency_ms = latency_ms;
 	s->idle_mark = s->resume_idx = -1;
-	s->fifo = calloc((size_t)SCREAM_FIFO_FRAMES * AUDIO_MAX_CHANNELS, sizeof(float));
+	s->fifo_buf = calloc((size_t)SCREAM_FIFO_FRAMES * AUDIO_MAX_CHANNELS, sizeof(float));
 	/* Scratch: decoded floats first (16-bit samples double in size, so up
 	 * to 2 * SCREAM_MAX_CHUNK bytes), then the raw copy of one slot. */
 	s->chunk = malloc(3 * (size_t)SCREAM_MAX_CHUNK);
-	if (!s->fifo || !s->chunk) {
+	if (!s->fifo_buf || !s->chunk) {
 		scream_source_fini(s);
 		return err_setf(err, "out of memory");
 	}
@@ -371,8 +349,8 @@ int scream_source_init(struct scream_source *s, const volatile uint8_t *shm, uin
 
 void scream_source_fini(struct scream_source *s)
 {
-	free(s->fifo);
+	free(s->fifo_buf);
 	free(s->chunk);
-	s->fifo = NULL;
+	s->fifo_buf = NULL;
 	s->chunk = NULL;
 }

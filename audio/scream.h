@@ -62,8 +62,8 @@ struct scream_source {
 	bool priming;             /* waiting for the target before playing */
 	struct scream_layout cur;
 	uint16_t read_idx;
-	float *fifo;              /* SCREAM_FIFO_FRAMES * AUDIO_MAX_CHANNELS */
-	uint32_t fifo_head, fifo_len;   /* in frames */
+	float *fifo_buf;          /* SCREAM_FIFO_FRAMES * AUDIO_MAX_CHANNELS */
+	struct audio_fifo fifo;   /* the playout buffer, in cur.channels */
 	uint8_t *chunk;           /* SCREAM_MAX_CHUNK scratch */
 	uint64_t stalled_frames;  /* periods' frames since the last new chunk */
 	int32_t idle_mark;        /* write_idx when the ring stalled; -1: none */

@@ -65,8 +65,8 @@ struct virtio_snd {
 	struct virtio_dev *vdev;
 	pthread_mutex_t lock;
 	struct vsnd_stream streams[VSND_STREAMS];
-	float *fifo;                  /* VSND_FIFO_SAMPLES; fifo_cap frames in use */
-	uint32_t fifo_cap, fifo_head, fifo_len;
+	float *fifo_buf;              /* VSND_FIFO_SAMPLES */
+	struct audio_fifo fifo;       /* the guest's buffer_bytes of frames */
 	uint64_t queued, played;      /* frames into / out of the buffer */
 	struct vsnd_pending pending[VSND_QUEUE_SIZE];
 	unsigned pend_head, pend_count;
@@ -90,15 +90,6 @@ static uint64_t vsnd_now_ns(void)
 
 /* ---- the playout buffer (vs->lock) ------------------------------------------------- */
 
-static void vsnd_fifo_push(struct virtio_snd *vs, const float *in, uint32_t frames, unsigned ch)
-{
-	for (uint32_t i = 0; i < frames; i++) {
-		uint32_t at = (vs->fifo_head + vs->fifo_len + i) % vs->fifo_cap;
-		memcpy(&vs->fifo[(size_t)at * ch], &in[(size_t)i * ch], ch * sizeof(float));
-	}
-	vs->fifo_len += frames;
-	vs->queued += frames;
-}
 
 /* ---- tx: transfers in, completions out (event loop, txq->lock, vs->lock) ----------- */
 
@@ -132,16 +123,17 @@ static uint32_t vsnd_take(struct virtio_snd *vs, const struct vq_elem *e, uint64
 {
 	struct vsnd_stream *s = &vs->streams[0];
 	const struct vsnd_params *p = &s->params;
-	if (s->state == VSND_RELEASED || !vs->fifo_cap)
+	if (s->state == VSND_RELEASED || !vs->fifo.cap)
 		return VIRTIO_SND_S_BAD_MSG;
-	if (frames > vs->fifo_cap - vs->fifo_len || vs->pend_count == VSND_QUEUE_SIZE)
+	if (frames > audio_fifo_room(&vs->fifo) || vs->pend_count == VSND_QUEUE_SIZE)
 		return VIRTIO_SND_S_IO_ERR; /* more than the buffer the driver set */
 	size_t off = sizeof(struct virtio_snd_pcm_xfer);
 	for (uint64_t done = 0; done < frames;) {
 		uint32_t n = (uint32_t)MIN(frames - done, (uint64_t)VSND_DECODE_FRAMES);
 		iov_to_buf(e->iov, e->nr_out, off, vs->raw, (size_t)n * p->frame_bytes);
 		vsnd_to_float(p, vs->raw, n, vs->decoded);
-		vsnd_fifo_push(vs, vs->decoded, n, p->channels);
+		audio_fifo_push(&vs->fifo, vs->decoded, n);
+		vs->queued += n;
 		off += (size_t)n * p->frame_bytes;
 		done += n;
 	}
@@ -153,18 +145,8 @@ static void vsnd_tx_fill(struct virtio_snd *vs, struct virtqueue *vq)
 	struct virtio_dev *vdev = vs->vdev;
 	bool pushed = false;
 	pthread_mutex_lock(&vs->lock);
-	for (;;) {
-		struct vq_elem e;
-		int r = vq_pop(vq, &e);
-		if (r < 0) {
-			virtio_set_needs_reset(vdev, vq->why);
-			break;
-		}
-		if (r == 0) {
-			if (vq_enable_notify(vq))
-				continue;
-			break;
-		}
+	struct vq_elem e;
+	while (virtio_vq_next(vdev, vq, &e) > 0) {
 		struct vsnd_pending t = { .head = e.head };
 		int n = iov_slice(e.iov + e.nr_out, e.nr_in, 0, sizeof(struct virtio_snd_pcm_status),
 				  t.status, ARRAY_SIZE(t.status));
@@ -219,19 +201,26 @@ static void vsnd_on_played(void *opaque, int fd, uint32_t events)
 
 /* ---- control queue (event loop, ctlq->lock) ---------------------------------------- */
 
-/* Every pending transfer goes back (takes txq->lock); a new buffer size
- * (frames, 0: keep it) comes with new parameters. */
-static void vsnd_flush(struct virtio_snd *vs, uint32_t new_cap)
+/* No transfer pending, the buffer empty (vs->lock); new parameters size
+ * it anew. */
+static void vsnd_forget(struct virtio_snd *vs, const struct vsnd_params *newp)
+{
+	vs->pend_count = vs->pend_head = 0;
+	if (newp)
+		audio_fifo_setup(&vs->fifo, vs->fifo_buf, newp->buffer_bytes / newp->frame_bytes,
+				 newp->channels);
+	audio_fifo_drop(&vs->fifo, vs->fifo.len);
+	vs->played = vs->queued;
+}
+
+/* Every pending transfer goes back (takes txq->lock); newp: new parameters. */
+static void vsnd_flush(struct virtio_snd *vs, const struct vsnd_params *newp)
 {
 	struct virtqueue *vq = &vs->vdev->vqs[VIRTIO_SND_VQ_TX];
 	pthread_mutex_lock(&vq->lock);
 	pthread_mutex_lock(&vs->lock);
 	bool pushed = vq->ready && vsnd_complete(vs, vq, true);
-	vs->pend_count = vs->pend_head = 0; /* (a queue not ready takes nothing back) */
-	vs->fifo_head = vs->fifo_len = 0;
-	vs->played = vs->queued;
-	if (new_cap)
-		vs->fifo_cap = new_cap;
+	vsnd_forget(vs, newp); /* (a queue not ready takes nothing back) */
 	pthread_mutex_unlock(&vs->lock);
 	if (pushed)
 		virtio_queue_interrupt(vs->vdev, vq);
@@ -272,11 +261,10 @@ static void vsnd_on_tick(void *opaque, int fd, uint32_t events)
 		pthread_mutex_lock(&vs->lock);
 		const struct vsnd_params *p = &vs->streams[0].params;
 		bool pushed = false;
-		if (vs->streams[0].state == VSND_RUNNING && vs->fifo_len &&
+		if (vs->streams[0].state == VSND_RUNNING && vs->fifo.len &&
 		    vsnd_now_ns() - vs->last_progress_ns > vs->stall_ns) {
-			uint32_t drop = MIN(p->period_bytes / p->frame_bytes, vs->fifo_len);
-			vs->fifo_head = (vs->fifo_head + drop) % vs->fifo_cap;
-			vs->fifo_len -= drop;
+			uint32_t drop = MIN(p->period_bytes / p->frame_bytes, vs->fifo.len);
+			audio_fifo_drop(&vs->fifo, drop);
 			vs->played += drop;
 			vs->stall_frames += drop;
 			pushed = vsnd_complete(vs, vq, false);
@@ -304,7 +292,7 @@ static uint32_t vsnd_ctl_elem(struct virtio_dev *vdev, struct virtqueue *vq, str
 	 * buffer starts over (at the new size). */
 	if (change == VSND_CHANGE_PARAMS || change == VSND_CHANGE_STOP ||
 	    change == VSND_CHANGE_RELEASE)
-		vsnd_flush(vs, change == VSND_CHANGE_PARAMS ? p.buffer_bytes / p.frame_bytes : 0);
+		vsnd_flush(vs, change == VSND_CHANGE_PARAMS ? &p : NULL);
 	if (change != VSND_CHANGE_NONE)
 		vsnd_tick_arm(vs, &p, change == VSND_CHANGE_START);
 	if (change == VSND_CHANGE_START) {
@@ -337,9 +325,7 @@ static void vsnd_reset(struct virtio_dev *vdev)
 	pthread_mutex_lock(&vs->lock);
 	/* The rings are gone with the driver: nothing is given back. */
 	memset(vs->streams, 0, sizeof(vs->streams));
-	vs->pend_count = vs->pend_head = 0;
-	vs->fifo_head = vs->fifo_len = 0;
-	vs->played = vs->queued;
+	vsnd_forget(vs, NULL);
 	pthread_mutex_unlock(&vs->lock);
 	struct itimerspec off = { 0 };
 	timerfd_settime(vs->tick_fd, 0, &off, NULL);
@@ -364,7 +350,7 @@ static void vsnd_destroy(struct virtio_dev *vdev)
 			 (unsigned long long)vs->underruns, (unsigned long long)vs->bad_transfers,
 			 (unsigned long long)vs->stall_frames);
 	pthread_mutex_destroy(&vs->lock);
-	free(vs->fifo);
+	free(vs->fifo_buf);
 	free(vs);
 }
 
@@ -385,19 +371,13 @@ static enum audio_pull_result vsnd_pull(void *opaque, float *out, uint32_t frame
 	*got = 0;
 	pthread_mutex_lock(&vs->lock);
 	const struct vsnd_stream *s = &vs->streams[0];
-	if (s->state != VSND_RUNNING || !vs->fifo_cap) {
+	if (s->state != VSND_RUNNING || !vs->fifo.cap) {
 		r = AUDIO_PULL_IDLE;
 	} else if (!audio_format_equal(&s->params.fmt, fmt)) {
 		r = AUDIO_PULL_REFORMAT;
 	} else {
-		unsigned ch = s->params.channels;
-		uint32_t n = MIN(frames, vs->fifo_len);
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t at = (vs->fifo_head + i) % vs->fifo_cap;
-			memcpy(&out[(size_t)i * ch], &vs->fifo[(size_t)at * ch], ch * sizeof(float));
-		}
-		vs->fifo_head = (vs->fifo_head + n) % vs->fifo_cap;
-		vs->fifo_len -= n;
+		uint32_t n = MIN(frames, vs->fifo.len);
+		audio_fifo_pop(&vs->fifo, out, n);
 		vs->played += n;
 		if (n < frames && vs->pend_count)
 			vs->underruns++;
@@ -441,8 +421,8 @@ static int vsnd_init(struct vm *vm, struct error *err)
 		return err_setf(err, "out of memory");
 	vs->vm = vm;
 	vs->sink_ops = &audio_sink_pipewire;
-	vs->fifo = calloc(VSND_FIFO_SAMPLES, sizeof(float));
-	if (!vs->fifo) {
+	vs->fifo_buf = calloc(VSND_FIFO_SAMPLES, sizeof(float));
+	if (!vs->fifo_buf) {
 		free(vs);
 		return err_setf(err, "out of memory");
 	}
@@ -468,7 +448,7 @@ static int vsnd_init(struct vm *vm, struct error *err)
 		if (vs->tick_fd >= 0)
 			close(vs->tick_fd);
 		pthread_mutex_destroy(&vs->lock);
-		free(vs->fifo);
+		free(vs->fifo_buf);
 		free(vs);
 		return -1;
 	}

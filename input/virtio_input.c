@@ -76,16 +76,8 @@ static void vi_flush_locked(struct virtio_input *vi, struct virtqueue *vq)
 	bool pushed = false;
 	while (vi->count) {
 		struct vq_elem e;
-		int r = vq_pop(vq, &e);
-		if (r < 0) {
-			virtio_set_needs_reset(vdev, vq->why);
-			break;
-		}
-		if (r == 0) {
-			if (vq_enable_notify(vq))
-				continue; /* buffers came meanwhile */
-			break;            /* the driver's next kick flushes the rest */
-		}
+		if (virtio_vq_next(vdev, vq, &e) <= 0)
+			break; /* (empty: the driver's next kick flushes the rest) */
 		uint32_t used = 0;
 		if (e.in_len >= sizeof(struct virtio_input_event)) {
 			used = (uint32_t)iov_from_buf(e.iov + e.nr_out, e.nr_in, 0,

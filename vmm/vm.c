@@ -359,7 +359,8 @@ static bool vm_is_vcpu_thread(const struct vm *vm, pid_t tid)
  * "kvm-nx-lpage-recovery", at the first KVM_RUN) take the CPUs of the vCPU
  * that made them: an isolated vCPU core. They are the emulator's work, so
  * every thread that is not a vCPU goes on the emulator set, a moment after
- * the vCPUs started and then once a second (the loop's timer).
+ * the vCPUs started and then once a second for the first ten (the loop's
+ * timer; the kernel starts its workers at the first KVM_RUN).
  */
 static void vm_pin_strays(void *opaque, int fd, uint32_t events)
 {
@@ -370,6 +371,10 @@ static void vm_pin_strays(void *opaque, int fd, uint32_t events)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (!vm->vcpus[i].tid)
 			return; /* not all started yet: next time */
+	if (!vm->pin_scans_left || !--vm->pin_scans_left) {
+		struct itimerspec off = { 0 };
+		timerfd_settime(fd, 0, &off, NULL); /* the last scan */
+	}
 	cpu_set_t want;
 	vm_emulator_set(vm->cfg, &want);
 	DIR *d = opendir("/proc/self/task");
@@ -395,6 +400,7 @@ static void vm_pin_strays_start(struct vm *vm)
 	struct error err;
 	vm->pin_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	struct itimerspec its = { .it_value = { 0, 100 * 1000 * 1000 }, .it_interval = { 1, 0 } };
+	vm->pin_scans_left = 10;
 	if (vm->pin_fd < 0 || timerfd_settime(vm->pin_fd, 0, &its, NULL) ||
 	    evloop_add(&vm->loop, vm->pin_fd, EPOLLIN, vm_pin_strays, vm, &err))
 		log_warn("cannot watch for threads to pin: %s", strerror(errno));

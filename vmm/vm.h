@@ -121,6 +121,7 @@ struct vm {
 
 	int signal_fd;                /* SIGINT/SIGTERM/SIGHUP, read by the loop */
 	int pin_fd;                   /* timerfd: pin stray threads (vm.c), -1: none */
+	unsigned pin_scans_left;      /* its ticks until it stops */
 
 	/* Boot entry state that vCPU 0 is reset to (filled by the loader). */
 	struct vm_boot_entry {

@@ -100,6 +100,21 @@ static void kick(struct virtqueue *vq)
 		log_debug("virtqueue %u kick: %s", vq->index, strerror(errno));
 }
 
+int virtio_vq_next(struct virtio_dev *vdev, struct virtqueue *vq, struct vq_elem *e)
+{
+	for (;;) {
+		int r = vq_pop(vq, e);
+		if (r < 0) {
+			virtio_set_needs_reset(vdev, vq->why);
+			return -1;
+		}
+		if (r > 0)
+			return 1;
+		if (!vq_enable_notify(vq))
+			return 0; /* else buffers came while re-arming */
+	}
+}
+
 void virtio_vq_process(struct virtio_dev *vdev, struct virtqueue *vq, virtio_elem_fn fn)
 {
 	unsigned budget = 4u * vq->size, done = 0;

@@ -150,6 +150,13 @@ void virtio_config_changed(struct virtio_dev *vdev);
  * A broken ring sets NEEDS_RESET. After a large batch the remaining work is
  * re-queued on the event loop so one busy queue cannot starve the others.
  */
+/*
+ * Next chain for a device that holds buffers or fills them when it has
+ * work (vq->lock held): 1 with *e; 0 when the ring is empty (the driver's
+ * next buffer kicks again); -1 when the ring is broken (NEEDS_RESET set).
+ */
+int virtio_vq_next(struct virtio_dev *vdev, struct virtqueue *vq, struct vq_elem *e);
+
 typedef uint32_t (*virtio_elem_fn)(struct virtio_dev *vdev, struct virtqueue *vq,
 				   struct vq_elem *elem);
 void virtio_vq_process(struct virtio_dev *vdev, struct virtqueue *vq, virtio_elem_fn fn);
