@@ -5,8 +5,8 @@
  * The core (viewer.c) runs the session, takes frames and cursor updates
  * and decides what to draw; everything that touches a window goes through
  * `struct dshm_view_ops`, so the core runs headless in tests with a fake
- * back end. viewer_sdl.c is the SDL2 back end, viewer_main.c the command
- * (file mapping, options, the loop).
+ * back end. viewer_sdl.c is the SDL2 back end; the command (file mapping,
+ * options, the loop) is app/view.c.
  */
 #ifndef PASSVM_DSHM_VIEWER_H
 #define PASSVM_DSHM_VIEWER_H
@@ -133,8 +133,5 @@ struct dshm_view_sdl *dshm_view_sdl_open(const struct dshm_view_sdl_opts *o,
 void dshm_view_sdl_close(struct dshm_view_sdl *s);
 /* "VIDEO-DRIVER/RENDERER", for benchmark reports. */
 void dshm_view_sdl_describe(struct dshm_view_sdl *s, char *buf, size_t len);
-
-/* `passvm view` (viewer_main.c). */
-int dshm_view_command(int argc, char **argv);
 
 #endif

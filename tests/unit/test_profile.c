@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Profiles (vmm/profile.c, vmm/profile_keys.c): the exact error messages,
+ * Profiles (app/profile.c, app/profile_keys.c): the exact error messages,
  * the bundled profiles, name lookup and listing. Profiles under test are
  * written to a fresh temporary folder.
  */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* vmm/viewer_child.c with a stand-in for `passvm view` (a shell script), and
+/* app/viewer_child.c with a stand-in for `passvm view` (a shell script), and
  * --view / --no-view on the command line. The real viewer under Xvfb with a
  * VM: tests/kvm/viewer.sh. */
 #include <errno.h>

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "lgmp_wire.h"
 #include "profile.h"
+#include "view.h"
 #include "viewer.h"
 
 /* How often a missing or replaced file is looked for. */
@@ -247,7 +248,7 @@ static int view_run(const struct dshm_view_opts *o, struct error *err)
 	return r;
 }
 
-int dshm_view_command(int argc, char **argv)
+int view_command(int argc, char **argv)
 {
 	struct dshm_view_opts o;
 	int p = view_parse(argc, argv, &o);

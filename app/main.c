@@ -14,7 +14,7 @@
 #include "profile.h"
 #include "vfio/bind.h"
 #include "vfio/passthrough.h"
-#include "viewer.h"
+#include "view.h"
 #include "viewer_child.h"
 #include "vm.h"
 
@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "restore"))
 		return cmd_restore(argc - 1, argv + 1);
 	if (!strcmp(cmd, "view"))
-		return dshm_view_command(argc - 1, argv + 1);
+		return view_command(argc - 1, argv + 1);
 	fprintf(stderr, "passvm: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
