@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "audio.h"
-#include "ivshmem.h"
+#include "vmm/hw/ivshmem.h"
 #include "scream.h"
 #include "vm.h"
 

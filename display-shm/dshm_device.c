@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * display-shm's device: the ivshmem-plain region (vmm/ivshmem.h) whose
+ * display-shm's device: the ivshmem-plain region (vmm/hw/ivshmem.h) whose
  * host file `passvm view` reads the guest's frames from (PROTOCOL.md).
  */
-#include "ivshmem.h"
+#include "vmm/hw/ivshmem.h"
 #include "vm.h"
 
 static int dshm_device_init(struct vm *vm, struct error *err)

@@ -4,12 +4,10 @@
  *  - ACPI PM1a event/control blocks (the FADT points here): S5 = power off;
  *  - reset: the FADT reset register (0xCF9), the i8042 pulse (0x64 <- 0xFE),
  *    and port 0x92 bit 0 (fast reset);
- *  - the CMOS RTC (0x70/0x71) with the host's UTC time, no update cycles;
  *  - POST/delay ports 0x80 and 0xED, claimed so they cost no log noise.
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "vm.h"
 
@@ -22,8 +20,6 @@ struct platform {
 	struct vm *vm;
 	pthread_mutex_t lock;
 	uint16_t pm1_sts, pm1_en, pm1_cnt;
-	uint8_t cmos_index;
-	uint8_t cmos[128];
 };
 
 static void pm_read(void *opaque, uint64_t off, void *data, uint32_t len)
@@ -106,57 +102,6 @@ static void port92_write(void *opaque, uint64_t off, const void *data, uint32_t 
 
 static const struct bus_ops port92_ops = { .read = reset_read, .write = port92_write };
 
-static uint8_t cmos_bcd(int v)
-{
-	return (uint8_t)(((v / 10) << 4) | (v % 10));
-}
-
-static uint8_t cmos_read_reg(struct platform *p, uint8_t idx)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	switch (idx) {
-	case 0x00: return cmos_bcd(tm.tm_sec);
-	case 0x02: return cmos_bcd(tm.tm_min);
-	case 0x04: return cmos_bcd(tm.tm_hour);
-	case 0x06: return cmos_bcd(tm.tm_wday + 1);
-	case 0x07: return cmos_bcd(tm.tm_mday);
-	case 0x08: return cmos_bcd(tm.tm_mon + 1);
-	case 0x09: return cmos_bcd(tm.tm_year % 100);
-	case 0x32: return cmos_bcd(19 + tm.tm_year / 100); /* century */
-	case 0x0a: return 0x26;  /* 32.768 kHz, 1024 Hz; UIP never set */
-	case 0x0b: return 0x02;  /* 24-hour, BCD */
-	case 0x0c: return 0x00;
-	case 0x0d: return 0x80;  /* battery good */
-	default: return p->cmos[idx & 0x7f];
-	}
-}
-
-static void cmos_read(void *opaque, uint64_t off, void *data, uint32_t len)
-{
-	struct platform *p = opaque;
-	uint8_t *d = data;
-	pthread_mutex_lock(&p->lock);
-	for (uint32_t i = 0; i < len; i++)
-		d[i] = off + i == 1 ? cmos_read_reg(p, p->cmos_index) : 0xff;
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void cmos_write(void *opaque, uint64_t off, const void *data, uint32_t len)
-{
-	struct platform *p = opaque;
-	uint8_t v = *(const uint8_t *)data;
-	pthread_mutex_lock(&p->lock);
-	if (off == 0)
-		p->cmos_index = v & 0x7f; /* bit 7 is the NMI mask */
-	else if (p->cmos_index >= 0x0e)
-		p->cmos[p->cmos_index] = v; /* NVRAM; the clock itself stays the host's */
-	pthread_mutex_unlock(&p->lock);
-}
-
-static const struct bus_ops cmos_ops = { .read = cmos_read, .write = cmos_write };
-
 static void sink_write(void *opaque, uint64_t off, const void *data, uint32_t len)
 {
 }
@@ -190,7 +135,6 @@ static int platform_init(struct vm *vm, struct error *err)
 		{ LAYOUT_PORT_RESET, 1, &reset_cf9_ops, "reset control" },
 		{ 0x60, 5, &i8042_ops, "i8042" },
 		{ 0x92, 1, &port92_ops, "port 92" },
-		{ 0x70, 2, &cmos_ops, "CMOS RTC" },
 		{ 0x80, 1, &sink_ops, "POST port" },
 		{ 0xed, 1, &sink_ops, "I/O delay port" },
 	};
