@@ -2,7 +2,7 @@
 /*
  * `passvm check`: the host checks (CPU, KVM, IOMMU, interrupt remapping,
  * VFIO modules) and the command itself; the profile's checks are in
- * check_profile.c and check_devices.c.
+ * check_profile.c and the devices' folders (vmm/options.h).
  */
 #include "check.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Shared by check.c, check_profile.c and check_devices.c; not an API. */
+/* Shared by check.c and check_profile.c; not an API. */
 #ifndef PASSVM_CHECK_INTERNAL_H
 #define PASSVM_CHECK_INTERNAL_H
 
@@ -23,10 +23,8 @@ enum check_cpu_vendor check_cpu_vendor(const struct check_env *env, bool *vmx, b
 /* Where a kernel command line change goes, for fix lines. */
 const char *check_grub_hint(void);
 
-/* check_profile.c: huge pages, CPU isolation, memlock, shm space. */
+/* check_profile.c: huge pages, CPU isolation, memlock, Hyper-V. */
 void check_resources(struct report *r, const struct check_env *env,
 		     const struct vm_config *cfg);
-/* check_devices.c: every passthrough entry. */
-void check_devices(struct report *r, const struct check_env *env, const struct vm_config *cfg);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * `passvm check PROFILE`: the host resources the profile asks for: huge
- * pages, CPU pinning and isolation, the locked-memory limit VFIO needs and
- * space for the display's shared-memory file.
+ * `passvm check PROFILE`: the host resources the machine asks for (huge
+ * pages, CPU pinning and isolation, the locked-memory limit VFIO needs,
+ * KVM's Hyper-V emulation), then each device's own check lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,27 +13,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "check_internal.h"
-#include "audio/audio.h"
-#include "input/evdev.h"
-#include "input/input.h"
-
-/* "16 GiB", "512 MiB", "64 KiB": the largest unit that divides evenly. */
-static const char *check_size(uint64_t v, char *buf, size_t len)
-{
-	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	unsigned u = 0;
-	while (u + 1 < ARRAY_SIZE(units) && v && !(v % 1024)) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
-	return buf;
-}
+#include "vfio/options.h"
+#include "vmm/options.h"
 
 /* ---- huge pages ---------------------------------------------------------- */
 
@@ -68,8 +52,8 @@ static void check_hugepages(struct report *r, const struct check_env *env,
 	bool one_gig = cfg->hugepages == GMEM_HUGE_1G;
 	uint64_t page = one_gig ? GiB : 2 * MiB;
 	const char *dir = one_gig ? "hugepages-1048576kB" : "hugepages-2048kB";
-	check_size(page, psz, sizeof(psz));
-	check_size(cfg->memory, sz, sizeof(sz));
+	report_size_text(page, psz, sizeof(psz));
+	report_size_text(cfg->memory, sz, sizeof(sz));
 	if (cfg->memory % page) {
 		report_fix(report_add(r, REPORT_FAIL, "huge pages", "guest memory %s is not a multiple "
 				      "of the %s page size", sz, psz),
@@ -327,7 +311,7 @@ static void check_memlock(struct report *r, const struct check_env *env,
 			  const struct vm_config *cfg)
 {
 	char lim[32], ram[32];
-	if (!cfg->nr_passthrough) {
+	if (!vfio_config(cfg)->n) {
 		report_add(r, REPORT_OK, "locked memory", "not needed: no passthrough devices");
 		return;
 	}
@@ -335,71 +319,20 @@ static void check_memlock(struct report *r, const struct check_env *env,
 		report_add(r, REPORT_OK, "locked memory", "no limit applies (CAP_IPC_LOCK)");
 		return;
 	}
-	check_size(cfg->memory, ram, sizeof(ram));
+	report_size_text(cfg->memory, ram, sizeof(ram));
 	if (env->memlock_limit == UINT64_MAX || env->memlock_limit >= cfg->memory) {
 		report_add(r, REPORT_OK, "locked memory", "RLIMIT_MEMLOCK %s covers the %s of guest RAM "
 			   "VFIO pins", env->memlock_limit == UINT64_MAX ? "unlimited" :
-			   check_size(env->memlock_limit, lim, sizeof(lim)), ram);
+			   report_size_text(env->memlock_limit, lim, sizeof(lim)), ram);
 		return;
 	}
 	unsigned long long kib = (cfg->memory + GiB) / KiB;
 	report_fix(report_add(r, REPORT_FAIL, "locked memory", "RLIMIT_MEMLOCK is %s but VFIO pins "
-			      "all %s of guest RAM", check_size(env->memlock_limit, lim, sizeof(lim)),
+			      "all %s of guest RAM", report_size_text(env->memlock_limit, lim, sizeof(lim)),
 			      ram),
 		   "raise it: '<user> - memlock %llu' in /etc/security/limits.conf (KiB; log in "
 		   "again), or LimitMEMLOCK=infinity in a systemd unit, or run passvm as root / "
 		   "with CAP_IPC_LOCK", kib);
-}
-
-/* ---- display shared memory ----------------------------------------------- */
-
-static void check_shm_dir(const char *path, char *dir, size_t len)
-{
-	snprintf(dir, len, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, len, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-}
-
-static void check_shm(struct report *r, const struct vm_config *cfg)
-{
-	const struct display_config *d = &cfg->display;
-	char dir[PATH_MAX], need[32], have[32];
-	if (!d->enabled || !d->shm_path)
-		return;
-	check_shm_dir(d->shm_path, dir, sizeof(dir));
-	struct statvfs vfs;
-	if (statvfs(dir, &vfs) || access(dir, W_OK)) {
-		report_fix(report_add(r, REPORT_FAIL, "display shm", "cannot create %s: %s", d->shm_path,
-				      strerror(errno)),
-			   "point the display's shm file into a writable directory such as /dev/shm");
-		return;
-	}
-	/* A file left by an earlier run is resized in place: its pages count as free. */
-	struct stat st;
-	uint64_t existing = !stat(d->shm_path, &st) ? (uint64_t)st.st_size : 0;
-	uint64_t avail = (uint64_t)vfs.f_bavail * vfs.f_frsize + existing;
-	check_size(d->shm_size, need, sizeof(need));
-	check_size(ALIGN_DOWN(avail, MiB), have, sizeof(have));
-	if (avail < d->shm_size) {
-		report_fix(report_add(r, REPORT_FAIL, "display shm", "%s needs %s, %s has %s free",
-				      d->shm_path, need, dir, have),
-			   "free space in %s, or grow it ('mount -o remount,size=4G %s' for a tmpfs)",
-			   dir, dir);
-		return;
-	}
-	struct statfs fs;
-	if (!statfs(dir, &fs) && fs.f_type != 0x01021994 /* TMPFS_MAGIC */) {
-		report_fix(report_add(r, REPORT_WARN, "display shm", "%s is not on a tmpfs: every frame "
-				      "goes through the page cache to disk", d->shm_path),
-			   "put the shm file in /dev/shm");
-		return;
-	}
-	report_add(r, REPORT_OK, "display shm", "%s: %s of %s free", d->shm_path, need, have);
 }
 
 /* Hyper-V enlightenments asked for: KVM must list its Hyper-V features
@@ -430,126 +363,23 @@ static void check_hyperv(struct report *r, const struct check_env *env,
 			   h->kvm_hidden ? "; KVM hidden" : "");
 }
 
-/* vfio = iommufd: the kernel must have iommufd (its misc device "iommu",
- * /dev/iommu) and give devices a VFIO cdev (vfio-dev/vfioN/dev once bound). */
-static void check_vfio_backend(struct report *r, const struct check_env *env,
-			       const struct vm_config *cfg)
-{
-	if (cfg->vfio_backend != VFIO_BACKEND_IOMMUFD || !cfg->nr_passthrough)
-		return;
-	if (!check_exists(env->sysfs_root, "class/misc/iommu"))
-		report_fix(report_add(r, REPORT_FAIL, "VFIO back end", "vfio = iommufd, but this "
-				      "kernel has no iommufd (no %s/class/misc/iommu)",
-				      env->sysfs_root),
-			   "'modprobe iommufd' if the kernel has it as a module (Linux 6.2+, "
-			   "CONFIG_IOMMUFD; the device cdev needs 6.6+ and "
-			   "CONFIG_VFIO_DEVICE_CDEV), else set vfio = auto or container in "
-			   "[machine]");
-	else
-		report_add(r, REPORT_OK, "VFIO back end", "iommufd (/dev/iommu) with the devices' "
-			   "VFIO cdevs");
-}
-
-/* [input]: each device opens as an evdev node, and the toggle names real keys. */
-static void check_input(struct report *r, const struct vm_config *cfg)
-{
-	const struct input_config *in = &cfg->input;
-	for (unsigned i = 0; i < in->n; i++) {
-		struct input_caps *caps = malloc(sizeof(*caps));
-		struct error err;
-		struct input_evdev *e = caps ? input_evdev_open(in->devices[i], caps, &err) : NULL;
-		char what[REPORT_WHAT_LEN];
-		snprintf(what, sizeof(what), "input device %u", i + 1);
-		if (e)
-			report_add(r, REPORT_OK, what, "%s (\"%s\"): passvm grabs it for the guest",
-				   in->devices[i], caps->name);
-		else
-			report_fix(report_add(r, REPORT_FAIL, what, "%s",
-					      caps ? err.msg : "out of memory"),
-				   "list the keyboard's and mouse's event nodes in [input] device, "
-				   "as /dev/input/by-id/ names them (ls -l /dev/input/by-id)");
-		input_evdev_close(e);
-		free(caps);
-	}
-	struct input_toggle t;
-	struct error err;
-	if (in->n && input_toggle_parse(&t, in->grab_toggle ? in->grab_toggle
-						     : INPUT_TOGGLE_DEFAULT, &err))
-		report_fix(report_add(r, REPORT_FAIL, "input grab-toggle", "%s", err.msg),
-			   "use KEY_ names from linux/input-event-codes.h joined by '+'");
-}
-
-/* The sinks PipeWire has, for a fix line: "a, b, c (and 3 more)". */
-static void check_sink_list(const struct audio_probe *p, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0; i < p->nr_sinks && i < AUDIO_PROBE_MAX_SINKS && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", p->sinks[i]);
-	if (p->nr_sinks > AUDIO_PROBE_MAX_SINKS && n < len)
-		snprintf(buf + n, len - n, " (and %u more)", p->nr_sinks - AUDIO_PROBE_MAX_SINKS);
-}
-
-/* [audio]: the device, PipeWire reachable, the target there. */
-static void check_audio(struct report *r, const struct vm_config *cfg)
-{
-	const struct audio_config *a = &cfg->audio;
-	if (!a->enabled)
-		return;
-	if (a->device == AUDIO_DEVICE_VIRTIO_SND)
-		report_add(r, REPORT_OK, "audio device", "virtio-snd: Linux guests' virtio_snd "
-			   "driver (CONFIG_SND_VIRTIO, Linux 5.13+)");
-	else if (config_ivshmem_sizes_clash(cfg))
-		report_fix(report_add(r, REPORT_FAIL, "audio device", "Scream's ring and the "
-				      "display's ivshmem are both %llu MiB: the guest's drivers find "
-				      "their device by size",
-				      (unsigned long long)(a->scream_size / MiB)),
-			   "give [audio] scream-size another size than [display] size (2M is "
-			   "Scream's usual)");
-	else
-		report_add(r, REPORT_OK, "audio device", "Scream ring, %llu MiB of ivshmem: in the "
-			   "guest, Scream's registry value UseIVSHMEM must be %llu",
-			   (unsigned long long)(a->scream_size / MiB),
-			   (unsigned long long)(a->scream_size / MiB));
-	struct audio_probe p;
-	struct error err;
-	if (audio_pipewire_probe(a->target, &p, &err)) {
-		report_fix(report_add(r, REPORT_FAIL, "PipeWire", "%s", err.msg),
-			   "run passvm as the desktop user, or as root with PIPEWIRE_RUNTIME_DIR "
-			   "set to that user's runtime directory (like /run/user/1000); or leave "
-			   "[audio] out");
-		return;
-	}
-	char sinks[512];
-	check_sink_list(&p, sinks, sizeof(sinks));
-	if (a->target && !p.target_found) {
-		report_fix(report_add(r, REPORT_FAIL, "audio target", "PipeWire %s has no output "
-				      "named %s", p.version, a->target),
-			   p.nr_sinks ? "set [audio] target to one of: %s; or leave it out for the "
-					"default output"
-				      : "%sconnect an output device, or leave target out",
-			   sinks);
-		return;
-	}
-	report_add(r, REPORT_OK, "PipeWire", "%s reachable; the guest plays into %s", p.version,
-		   a->target ? a->target : "the default output");
-}
-
 void check_resources(struct report *r, const struct check_env *env,
 		     const struct vm_config *cfg)
 {
 	check_hugepages(r, env, cfg);
 	check_cpus(r, env, cfg);
 	check_memlock(r, env, cfg);
-	check_shm(r, cfg);
-	check_input(r, cfg);
-	check_audio(r, cfg);
 	check_hyperv(r, env, cfg);
-	check_vfio_backend(r, env, cfg);
 }
 
+/* The machine's resources, then each device's own lines (its VMM_OPTIONS
+ * check), in the order of the profile's sections. */
 void check_profile(struct report *r, const struct check_env *env, const struct vm_config *cfg)
 {
-	check_devices(r, env, cfg);
+	const struct vmm_options *all[VMM_OPTIONS_MAX];
+	size_t n = vmm_options_all(all);
 	check_resources(r, env, cfg);
+	for (size_t i = 0; i < n; i++)
+		if (all[i]->check)
+			all[i]->check(r, env, cfg);
 }

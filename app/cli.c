@@ -1,157 +1,110 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `passvm run [PROFILE] [FLAGS]`: the flags and their --help are the
+ * devices' VMM_OPTIONS() declarations (vmm/options.h), the same setters a
+ * profile's keys go through; this file adds only --verbose and --help.
+ */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "display-shm/options.h"
 #include "profile.h"
-#include "topology.h"
-#include "vfio/host.h"
+#include "vmm/options.h"
 
-enum {
-	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_DISK, OPT_SERIAL,
-	OPT_PIN_VCPUS, OPT_PIN_OTHER, OPT_HUGEPAGES, OPT_ON_RESET, OPT_NO_RNG, OPT_VERBOSE,
-	OPT_AUDIO, OPT_AUDIO_TARGET, OPT_AUDIO_LATENCY, OPT_SCREAM_SIZE,
-	OPT_HELP, OPT_TOPOLOGY, OPT_SHM, OPT_SHM_SIZE, OPT_VFIO, OPT_VIEW, OPT_NO_VIEW,
-	OPT_VFIO_BACKEND, OPT_HYPERV, OPT_KVM_HIDDEN, OPT_HV_VENDOR_ID,
+#define CLI_MAX_FLAGS 96
+#define CLI_HELP_COLUMN 23
+
+enum { CLI_FLAG_BASE = 256, CLI_OPT_VERBOSE = 1024, CLI_OPT_HELP };
+
+/* Every declared flag, in the declarations' order, as getopt wants them. */
+struct cli_table {
+	struct option getopt[CLI_MAX_FLAGS + 3];
+	const struct vmm_options *decl[CLI_MAX_FLAGS];
+	const struct vmm_option *opt[CLI_MAX_FLAGS];
+	size_t n;
 };
 
-static const struct option cli_run_options[] = {
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "initrd", required_argument, NULL, OPT_INITRD },
-	{ "append", required_argument, NULL, OPT_APPEND },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "memory", required_argument, NULL, OPT_MEMORY },
-	{ "disk", required_argument, NULL, OPT_DISK },
-	{ "serial", required_argument, NULL, OPT_SERIAL },
-	{ "pin-vcpus", required_argument, NULL, OPT_PIN_VCPUS },
-	{ "pin-other", required_argument, NULL, OPT_PIN_OTHER },
-	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
-	{ "hugepages", required_argument, NULL, OPT_HUGEPAGES },
-	{ "on-reset", required_argument, NULL, OPT_ON_RESET },
-	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
-	{ "shm", required_argument, NULL, OPT_SHM },
-	{ "shm-size", required_argument, NULL, OPT_SHM_SIZE },
-	{ "view", no_argument, NULL, OPT_VIEW },
-	{ "no-view", no_argument, NULL, OPT_NO_VIEW },
-	{ "vfio", required_argument, NULL, OPT_VFIO },
-	{ "vfio-backend", required_argument, NULL, OPT_VFIO_BACKEND },
-	{ "hyperv", required_argument, NULL, OPT_HYPERV },
-	{ "kvm-hidden", no_argument, NULL, OPT_KVM_HIDDEN },
-	{ "hv-vendor-id", required_argument, NULL, OPT_HV_VENDOR_ID },
-	{ "audio", required_argument, NULL, OPT_AUDIO },
-	{ "audio-target", required_argument, NULL, OPT_AUDIO_TARGET },
-	{ "audio-latency", required_argument, NULL, OPT_AUDIO_LATENCY },
-	{ "scream-size", required_argument, NULL, OPT_SCREAM_SIZE },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
+static void cli_table_build(struct cli_table *t)
+{
+	const struct vmm_options *all[VMM_OPTIONS_MAX];
+	size_t nd = vmm_options_all(all);
+	t->n = 0;
+	for (size_t i = 0; i < nd; i++) {
+		for (size_t k = 0; k < all[i]->nr_options && t->n < CLI_MAX_FLAGS; k++) {
+			const struct vmm_option *o = &all[i]->options[k];
+			if (!o->flag)
+				continue;
+			t->decl[t->n] = all[i];
+			t->opt[t->n] = o;
+			t->getopt[t->n] = (struct option){
+				o->flag, o->arg ? required_argument : no_argument, NULL,
+				CLI_FLAG_BASE + (int)t->n,
+			};
+			t->n++;
+		}
+	}
+	t->getopt[t->n] = (struct option){ "verbose", no_argument, NULL, CLI_OPT_VERBOSE };
+	t->getopt[t->n + 1] = (struct option){ "help", no_argument, NULL, CLI_OPT_HELP };
+	t->getopt[t->n + 2] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+/* "  --flag ARG          help", continuation lines under the help column
+ * (and the whole help there when the flag is too long to leave room). */
+static void cli_usage_flag(FILE *out, const char *flag, const char *arg, const char *help)
+{
+	int n = fprintf(out, "  --%s%s%s", flag, arg ? " " : "", arg ? arg : "");
+	if (n <= CLI_HELP_COLUMN - 2)
+		fprintf(out, "%*s", CLI_HELP_COLUMN - n, "");
+	else
+		fprintf(out, "\n%*s", CLI_HELP_COLUMN, "");
+	for (const char *s = help ? help : ""; *s; s++) {
+		fputc(*s, out);
+		if (*s == '\n')
+			fprintf(out, "%*s", CLI_HELP_COLUMN, "");
+	}
+	fputc('\n', out);
+}
 
 void cli_usage_run(FILE *out)
 {
+	struct cli_table t;
+	cli_table_build(&t);
 	fputs("usage: passvm run [PROFILE] [OPTIONS]\n"
 	      "\n"
 	      "Boot a guest on KVM. PROFILE is a name from `passvm list` or a path to an\n"
-	      "INI file (profiles/README.md); the options below override its values.\n"
-	      "\n"
-	      "  --kernel FILE        bzImage or uncompressed vmlinux (PVH entry)\n"
-	      "  --initrd FILE        initramfs\n"
-	      "  --append STRING      kernel command line (default: console=ttyS0 ...)\n"
-	      "  --cpus N             vCPUs (default 1)\n"
-	      "  --memory SIZE        guest RAM, e.g. 512M or 8G (default 512M)\n"
-	      "  --hugepages 2M|1G|off  back RAM with huge pages (default off)\n"
-	      "  --disk FILE[,ro]     raw disk image as virtio-blk (repeatable)\n"
-	      "  --serial stdio|file:PATH|none  where COM1 goes (default stdio)\n"
-	      "  --pin-vcpus CPUS     pin vCPU i to the i-th host CPU of the list, e.g. 4-7\n"
-	      "  --pin-other CPUS     pin the VMM's other threads to these host CPUs\n"
-	      "  --topology S/C/T     guest sockets/cores/threads, e.g. 1/4/2 (product = --cpus)\n"
-	      "  --on-reset reboot|exit  what a guest reset does (default reboot)\n"
-	      "  --hyperv auto|on|off Hyper-V enlightenments (default auto: on for UEFI\n"
-	      "                       guests, which are Windows ones, off for Linux)\n"
-	      "  --kvm-hidden         no KVM CPUID leaves (drivers that refuse KVM)\n"
-	      "  --hv-vendor-id ID    Hyper-V vendor id, up to 12 characters\n"
-	      "  --no-rng             no virtio-rng device\n"
-	      "  --shm PATH           ivshmem-plain device backed by PATH (/dev/shm or\n"
-	      "                       hugetlbfs; created if missing, kept on exit) for the\n"
-	      "                       display relay ([display] in a profile)\n"
-	      "  --shm-size SIZE      its size, a power of two like 32M (default 32M)\n"
-	      "  --view, --no-view    open (or not) the guest's screen in a window, a\n"
-	      "                       `passvm view` child of this run ([display] viewer)\n"
-	      "  --vfio DDDD:BB:SS.F  pass a host PCI function through (repeatable);\n"
-	      "                       DDDD:BB:SS: every function of the slot (GPU + audio)\n"
-	      "  --vfio-backend auto|iommufd|container  how passed-through devices reach\n"
-	      "                       the IOMMU: iommufd + device cdevs (Linux 6.6+), or\n"
-	      "                       VFIO's container + groups (default auto: iommufd\n"
-	      "                       where the kernel offers it)\n"
-	      "  --audio scream|virtio-snd|off  guest audio into PipeWire ([audio]):\n"
-	      "                       scream: an ivshmem ring for Windows' Scream driver;\n"
-	      "                       virtio-snd: a sound card for Linux's virtio_snd\n"
-	      "  --audio-target NODE  the PipeWire node to play into (default: the\n"
-	      "                       desktop's default output)\n"
-	      "  --audio-latency MS   buffer in milliseconds (default 20)\n"
-	      "  --scream-size SIZE   the Scream ring's ivshmem size, 1M-64M (default 2M;\n"
-	      "                       Scream's UseIVSHMEM registry value, in MiB)\n"
-	      "  --verbose            debug logging\n"
-	      "\n"
+	      "INI file (profiles/README.md); the options below override its values,\n"
+	      "grouped by the profile section they stand for.\n",
+	      out);
+	const char *section = NULL;
+	for (size_t i = 0; i < t.n; i++) {
+		if (!section || strcmp(section, t.decl[i]->section)) {
+			section = t.decl[i]->section;
+			fprintf(out, "\n[%s%s]\n", section, t.decl[i]->named ? ".NAME" : "");
+		}
+		cli_usage_flag(out, t.opt[i]->flag, t.opt[i]->arg, t.opt[i]->help);
+	}
+	fputc('\n', out);
+	cli_usage_flag(out, "verbose", NULL, "debug logging");
+	fputs("\n"
 	      "Exit status: 0 when the guest powers off, 1 on a guest fault (triple fault,\n"
 	      "kernel panic, KVM error) or a setup error, 2 on a usage error, 128+N when\n"
 	      "stopped by signal N.\n",
 	      out);
 }
 
-static int cli_parse_disk(const char *arg, struct vm_config *cfg, struct error *err)
-{
-	if (cfg->nr_disks >= CONFIG_MAX_DISKS)
-		return err_setf(err, "--disk: at most %d disks", CONFIG_MAX_DISKS);
-	struct disk_config *d = &cfg->disks[cfg->nr_disks];
-	char *copy = strdup(arg);
-	if (!copy)
-		return err_setf(err, "out of memory");
-	char *comma = strchr(copy, ',');
-	d->readonly = false;
-	if (comma) {
-		*comma = '\0';
-		if (strcmp(comma + 1, "ro") && strcmp(comma + 1, "readonly")) {
-			err_setf(err, "--disk %s: unknown option '%s' (only 'ro')", arg, comma + 1);
-			free(copy);
-			return -1;
-		}
-		d->readonly = true;
-	}
-	if (!*copy) {
-		free(copy);
-		return err_setf(err, "--disk needs a file name");
-	}
-	d->path = config_own(cfg, copy);
-	if (!d->path)
-		return err_setf(err, "out of memory");
-	cfg->nr_disks++;
-	return 0;
-}
-
-static int cli_parse_uint(const char *flag, const char *arg, unsigned *out, struct error *err)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(arg, &end, 10);
-	if (errno || *end || end == arg || v > 1000000)
-		return err_setf(err, "%s %s: expected a number", flag, arg);
-	*out = (unsigned)v;
-	return 0;
-}
-
 /* The PROFILE argument, wherever it stands among the flags ("-": getopt
  * returns non-options as 1 instead of stopping or reordering argv). */
-static int cli_find_profile(int argc, char **argv, const char **profile, struct error *err)
+static int cli_find_profile(int argc, char **argv, const struct cli_table *t,
+			    const char **profile, struct error *err)
 {
 	optind = 0; /* reset getopt so the parser can run more than once (tests) */
 	opterr = 0;
 	*profile = NULL;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "-", cli_run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "-", t->getopt, NULL)) != -1) {
 		if (opt != 1)
 			continue;
 		if (*profile)
@@ -162,163 +115,36 @@ static int cli_find_profile(int argc, char **argv, const char **profile, struct 
 	return 0;
 }
 
-/* --vfio: one more function (or slot) beside the profile's [passthrough.*]. */
-static int cli_parse_vfio(const char *arg, struct vm_config *cfg, struct error *err)
+/* One declared flag through its setter; errors name the flag and value. */
+static int cli_apply_declared(const struct cli_table *t, size_t i, const char *arg,
+			      struct vm_config *cfg, struct error *err)
 {
-	struct vfio_host_addr a;
-	bool slot;
-	if (vfio_host_addr_parse(arg, &a, &slot, err))
-		return err_prefix(err, "--vfio %s", arg);
-	if (cfg->nr_passthrough >= CONFIG_MAX_PASSTHROUGH)
-		return err_setf(err, "--vfio %s: at most %d passthrough devices", arg,
-				CONFIG_MAX_PASSTHROUGH);
-	cfg->passthrough[cfg->nr_passthrough++] = (struct passthrough_config){
-		.domain = a.domain, .bus = a.bus, .slot = a.slot, .func = a.func,
-		.whole_slot = slot,
+	const struct vmm_option *o = t->opt[i];
+	char flag[64];
+	snprintf(flag, sizeof(flag), "--%s", o->flag);
+	struct vmm_option_ctx ctx = {
+		.options = t->decl[i], .cfg = cfg, .part = vmm_options_part(cfg, t->decl[i]),
+		.item = -1, .flag = flag,
 	};
+	const char *value = o->arg ? arg : o->value;
+	struct error e = { "" };
+	if (((o->flags & VMM_OPT_NEW_ITEM) && t->decl[i]->open(&ctx, NULL, &e)) ||
+	    o->set(&ctx, value, &e))
+		return o->arg ? err_setf(err, "%s %s: %s", flag, arg, e.msg)
+			      : err_setf(err, "%s: %s", flag, e.msg);
 	return 0;
 }
 
-/* --shm/--shm-size turn the display's shared memory on over a profile's. */
-static int cli_parse_shm(bool path, const char *arg, struct vm_config *cfg, struct error *err)
-{
-	struct display_config *d = &cfg->display;
-	d->enabled = true;
-	if (path) {
-		d->shm_path = arg;
-		if (!d->shm_size)
-			d->shm_size = 32 * MiB;
-		return 0;
-	}
-	uint64_t size;
-	if (parse_size(arg, &size) || size < MiB || (size & (size - 1)))
-		return err_setf(err, "--shm-size %s: write a power of two like 32M, 64M or 128M",
-				arg);
-	d->shm_size = size;
-	return 0;
-}
-
-/* --audio turns [audio] on (or off); the others set its values and turn it on. */
-static int cli_parse_audio(int opt, const char *arg, struct audio_config *a, struct error *err)
-{
-	unsigned ms;
-	switch (opt) {
-	case OPT_AUDIO:
-		if (!strcmp(arg, "off")) {
-			a->enabled = false;
-			return 0;
-		}
-		if (config_parse_audio_device(arg, &a->device, err))
-			return err_prefix(err, "--audio %s", arg);
-		break;
-	case OPT_AUDIO_TARGET: a->target = arg; break;
-	case OPT_AUDIO_LATENCY:
-		if (cli_parse_uint("--audio-latency", arg, &ms, err))
-			return -1;
-		if (!ms || ms > CONFIG_MAX_AUDIO_LATENCY_MS)
-			return err_setf(err, "--audio-latency %s: give milliseconds from 1 to %d",
-					arg, CONFIG_MAX_AUDIO_LATENCY_MS);
-		a->latency_ms = ms;
-		break;
-	case OPT_SCREAM_SIZE:
-		if (config_parse_scream_size(arg, &a->scream_size, err))
-			return err_prefix(err, "--scream-size %s", arg);
-		break;
-	}
-	a->enabled = true;
-	if (!a->latency_ms)
-		a->latency_ms = CONFIG_DEFAULT_AUDIO_LATENCY_MS;
-	if (!a->scream_size)
-		a->scream_size = CONFIG_DEFAULT_SCREAM_SIZE;
-	return 0;
-}
-
-static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
+static int cli_apply_flag(const struct cli_table *t, int opt, char **argv, struct vm_config *cfg,
 			  struct error *err)
 {
+	if (opt >= CLI_FLAG_BASE && (size_t)(opt - CLI_FLAG_BASE) < t->n)
+		return cli_apply_declared(t, (size_t)(opt - CLI_FLAG_BASE), optarg, cfg, err);
 	switch (opt) {
-	case OPT_KERNEL:
-		cfg->kernel = optarg;
-		cfg->firmware = NULL; /* the flag wins over a profile's firmware */
-		cfg->firmware_vars = NULL;
-		break;
-	case OPT_INITRD: cfg->initrd = optarg; break;
-	case OPT_APPEND: cfg->cmdline = optarg; break;
-	case OPT_CPUS:
-		if (cli_parse_uint("--cpus", optarg, &cfg->cpus, err))
-			return -1;
-		if (!cfg->cpus)
-			return err_setf(err, "--cpus 0: a VM needs at least one vCPU");
-		break;
-	case OPT_MEMORY:
-		if (config_parse_memory(optarg, &cfg->memory, err))
-			return err_prefix(err, "--memory %s", optarg);
-		break;
-	case OPT_DISK:
-		return cli_parse_disk(optarg, cfg, err);
-	case OPT_SERIAL:
-		if (!strcmp(optarg, "stdio"))
-			cfg->serial = SERIAL_STDIO;
-		else if (!strcmp(optarg, "none"))
-			cfg->serial = SERIAL_NONE;
-		else if (!strncmp(optarg, "file:", 5) && optarg[5]) {
-			cfg->serial = SERIAL_FILE;
-			cfg->serial_path = optarg + 5;
-		} else
-			return err_setf(err, "--serial %s: use stdio, none or file:PATH", optarg);
-		break;
-	case OPT_PIN_VCPUS:
-		cfg->cpu_auto.pin = false;
-		if (cpuset_parse(optarg, &cfg->pin_vcpus, err))
-			return err_prefix(err, "--pin-vcpus");
-		break;
-	case OPT_PIN_OTHER:
-		cfg->cpu_auto.emulator_pin = false;
-		if (cpuset_parse(optarg, &cfg->pin_other, err))
-			return err_prefix(err, "--pin-other");
-		break;
-	case OPT_TOPOLOGY:
-		cfg->cpu_auto.topology = false;
-		if (topology_parse(optarg, &cfg->topology, err))
-			return err_prefix(err, "--topology %s", optarg);
-		break;
-	case OPT_HUGEPAGES:
-		if (config_parse_hugepages(optarg, &cfg->hugepages, err))
-			return err_prefix(err, "--hugepages %s", optarg);
-		break;
-	case OPT_ON_RESET:
-		if (config_parse_on_reset(optarg, &cfg->on_reset, err))
-			return err_prefix(err, "--on-reset %s", optarg);
-		break;
-	case OPT_NO_RNG: cfg->rng = false; break;
-	case OPT_SHM:
-	case OPT_SHM_SIZE:
-		return cli_parse_shm(opt == OPT_SHM, optarg, cfg, err);
-	case OPT_VFIO:
-		return cli_parse_vfio(optarg, cfg, err);
-	case OPT_HYPERV:
-		if (config_parse_hyperv(optarg, &cfg->hyperv.mode, err))
-			return err_prefix(err, "--hyperv %s", optarg);
-		break;
-	case OPT_KVM_HIDDEN: cfg->hyperv.kvm_hidden = true; break;
-	case OPT_HV_VENDOR_ID:
-		if (config_check_hv_vendor_id(optarg, err))
-			return err_prefix(err, "--hv-vendor-id %s", optarg);
-		cfg->hyperv.vendor_id = optarg;
-		break;
-	case OPT_VFIO_BACKEND:
-		if (config_parse_vfio_backend(optarg, &cfg->vfio_backend, err))
-			return err_prefix(err, "--vfio-backend %s", optarg);
-		break;
-	case OPT_AUDIO:
-	case OPT_AUDIO_TARGET:
-	case OPT_AUDIO_LATENCY:
-	case OPT_SCREAM_SIZE:
-		return cli_parse_audio(opt, optarg, &cfg->audio, err);
-	case OPT_VIEW: cfg->display.viewer = true; break;
-	case OPT_NO_VIEW: cfg->display.viewer = false; break;
-	case OPT_VERBOSE: log_set_level(LOG_DEBUG); break;
-	case OPT_HELP:
+	case CLI_OPT_VERBOSE:
+		log_set_level(LOG_DEBUG);
+		return 0;
+	case CLI_OPT_HELP:
 		cli_usage_run(stdout);
 		return 1;
 	case ':':
@@ -327,13 +153,14 @@ static int cli_apply_flag(int opt, int argc, char **argv, struct vm_config *cfg,
 		return err_setf(err, "unknown option '%s' (see passvm run --help)",
 				argv[optind - 1]);
 	}
-	return 0;
 }
 
 int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct error *err)
 {
+	struct cli_table t;
+	cli_table_build(&t);
 	const char *profile;
-	if (cli_find_profile(argc, argv, &profile, err))
+	if (cli_find_profile(argc, argv, &t, &profile, err))
 		return -1;
 	/* The profile first, so that every flag overrides it. */
 	if (profile && profile_load(profile, cfg, err))
@@ -341,16 +168,17 @@ int cli_parse_run(int argc, char **argv, struct vm_config *cfg, struct error *er
 	optind = 0;
 	opterr = 0;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "-", cli_run_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "-", t.getopt, NULL)) != -1) {
 		if (opt == 1)
 			continue;
-		int r = cli_apply_flag(opt, argc, argv, cfg, err);
+		int r = cli_apply_flag(&t, opt, argv, cfg, err);
 		if (r)
 			return r;
 	}
 	/* A profile's [display] turns the viewer on by default; --view alone
 	 * has nothing to show. */
-	if (cfg->display.viewer && !cfg->display.enabled)
+	const struct display_config *d = display_config(cfg);
+	if (d->viewer && !d->enabled)
 		return err_setf(err, "--view: there is no display to view; add --shm PATH (or "
 				"use a profile with a [display] section)");
 	return 0;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "display-shm/options.h"
 #include "cli.h"
 #include "gpus.h"
 #include "passvm-config.h"
@@ -76,11 +77,11 @@ static void run_start_viewer(const struct vm_config *cfg, struct viewer_child *v
 	struct error err = { "" };
 	if (why)
 		log_warn("not opening the viewer window: %s; the VM runs without it (`passvm view "
-			 "%s` shows it from a desktop session)", why, cfg->display.shm_path);
-	else if (viewer_child_start(viewer, NULL, cfg->display.shm_path, &err))
+			 "%s` shows it from a desktop session)", why, display_config(cfg)->shm_path);
+	else if (viewer_child_start(viewer, NULL, display_config(cfg)->shm_path, &err))
 		log_warn("not opening the viewer window: %s; the VM runs without it", err.msg);
 	else
-		log_info("viewer: pid %d shows %s", (int)viewer->pid, cfg->display.shm_path);
+		log_info("viewer: pid %d shows %s", (int)viewer->pid, display_config(cfg)->shm_path);
 }
 
 static int run_boots(struct vm_config *cfg, struct viewer_child *viewer)
@@ -92,7 +93,7 @@ static int run_boots(struct vm_config *cfg, struct viewer_child *viewer)
 			log_error("%s", err.msg);
 			return 1;
 		}
-		if (first && cfg->display.enabled && cfg->display.viewer)
+		if (first && display_config(cfg)->enabled && display_config(cfg)->viewer)
 			run_start_viewer(cfg, viewer);
 		enum vm_exit_reason why = vm_run(&vm, &err);
 		int status = vm_exit_status(&vm);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Profile files: finding them, reading them line by line into libinih, and
- * the messages. What the sections and keys mean is in profile_keys.c.
+ * the messages. The sections and keys are the devices' VMM_OPTIONS()
+ * declarations (vmm/options.h): each device declares its own, in its folder.
  *
  * libinih (Debian's build) tells its handler no line numbers and says little
  * about a bad line, so our reader feeds it one line at a time: it counts the
@@ -24,13 +25,49 @@
 #include <sys/stat.h>
 
 #include "passvm-config.h"
-#include "profile_internal.h"
+#include "vmm/options.h"
 
 #define PROFILE_SOURCE_DIR PASSVM_SOURCE_ROOT "/profiles"
+#define PROFILE_MAX_SECTION 64
+
+/* A header or a key, where it was: duplicates and cross-key messages. */
+struct profile_mark {
+	char section[PROFILE_MAX_SECTION];  /* "machine", "disk.system" */
+	const char *base;                   /* "disk": the declarations' name */
+	int item;                           /* named sections: the item; else -1 */
+	const char *key;                    /* NULL: the section header */
+	unsigned line;
+};
+
+struct profile_parser {
+	struct vm_config *cfg;
+	const char *path;            /* as named in messages */
+	char *dir;                   /* the profile's folder, absolute */
+	FILE *f;
+	char *buf;                   /* getline() buffer: the line being parsed */
+	size_t cap;
+	unsigned lineno;
+	struct error *err;
+	bool failed;
+	/* libinih's own state, mirrored: after a key line (until the next
+	 * header) an indented line continues that key's value. */
+	bool after_key;
+
+	/* The sections: every VMM_OPTIONS() declaration, in order. */
+	const struct vmm_options *decl[VMM_OPTIONS_MAX];
+	size_t nr_decl;
+	const char *section;         /* the header's base name; NULL before the first */
+	char section_name[PROFILE_MAX_SECTION];
+	int item;                    /* named sections: the item the header opened */
+
+	struct profile_mark *marks;
+	size_t nr_marks, cap_marks;
+};
 
 /* ---- messages ---------------------------------------------------------------- */
 
-int profile_fail(struct profile_parser *p, unsigned line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4)))
+static int profile_fail(struct profile_parser *p, unsigned line, const char *fmt, ...)
 {
 	char msg[sizeof(p->err->msg)];
 	va_list ap;
@@ -38,11 +75,11 @@ int profile_fail(struct profile_parser *p, unsigned line, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p->failed = true;
-	p->err_line = line;
 	return err_setf(p->err, "%s:%u: %s", p->path, line, msg);
 }
 
-unsigned profile_line_of(const struct profile_parser *p, const char *section, const char *key)
+static unsigned profile_line_of(const struct profile_parser *p, const char *section,
+				const char *key)
 {
 	for (size_t i = 0; i < p->nr_marks; i++) {
 		const struct profile_mark *m = &p->marks[i];
@@ -66,6 +103,8 @@ static int profile_mark(struct profile_parser *p, const char *key)
 	}
 	struct profile_mark *m = &p->marks[p->nr_marks++];
 	memcpy(m->section, p->section_name, sizeof(m->section));
+	m->base = p->section;
+	m->item = p->item;
 	m->key = key;
 	m->line = p->lineno;
 	return 0;
@@ -96,7 +135,8 @@ unsigned profile_edit_distance(const char *a, const char *b)
 
 /* ---- paths --------------------------------------------------------------------- */
 
-const char *profile_path_value(struct profile_parser *p, const char *value, struct error *err)
+static const char *profile_path_value(struct profile_parser *p, const char *value,
+				      struct error *err)
 {
 	if (value[0] == '~') {
 		err_setf(err, "'~' is not expanded here: write the full path, like /home/USER/...");
@@ -159,44 +199,89 @@ static const char *profile_skip_space(const char *s)
 	return s;
 }
 
+/* ---- the devices' declarations as a source of values ----------------------------- */
+
+static const char *profile_src_path(void *opaque, const char *value, struct error *err)
+{
+	return profile_path_value(opaque, value, err);
+}
+
+static unsigned profile_src_line_of(void *opaque, const struct vmm_options *o, int item,
+				    const char *key)
+{
+	const struct profile_parser *p = opaque;
+	for (size_t i = 0; i < p->nr_marks; i++) {
+		const struct profile_mark *m = &p->marks[i];
+		if (!m->base || strcmp(m->base, o->section) || (o->named && m->item != item))
+			continue;
+		if (key ? m->key && !strcmp(m->key, key) : !m->key)
+			return m->line;
+	}
+	return 0;
+}
+
+static const struct vmm_option_src profile_src = {
+	.path = profile_src_path,
+	.line_of = profile_src_line_of,
+};
+
+static struct vmm_option_ctx profile_ctx(struct profile_parser *p, const struct vmm_options *o)
+{
+	return (struct vmm_option_ctx){
+		.options = o, .cfg = p->cfg, .part = vmm_options_part(p->cfg, o),
+		.item = o->named ? p->item : -1, .line = p->lineno,
+		.src = &profile_src, .src_opaque = p,
+	};
+}
+
+/* ---- sections --------------------------------------------------------------------- */
+
+/* The first declaration of each section, in order (several may share one). */
+static bool profile_decl_first(const struct profile_parser *p, size_t i)
+{
+	return !i || strcmp(p->decl[i - 1]->section, p->decl[i]->section);
+}
+
 /* The sections as a list for messages: "[machine], [cpu], [disk.NAME]...". */
-static void profile_section_list(char *buf, size_t len)
+static void profile_section_list(const struct profile_parser *p, char *buf, size_t len)
 {
 	size_t at = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; i < profile_nr_sections && at < len; i++) {
-		const struct profile_section *s = &profile_sections[i];
-		at += (size_t)snprintf(buf + at, len - at, "%s[%s%s]", i ? ", " : "", s->name,
-				       s->named ? ".NAME" : "");
+	for (size_t i = 0; i < p->nr_decl && at < len; i++) {
+		if (!profile_decl_first(p, i))
+			continue;
+		at += (size_t)snprintf(buf + at, len - at, "%s[%s%s]", at ? ", " : "",
+				       p->decl[i]->section, p->decl[i]->named ? ".NAME" : "");
 	}
 }
 
-static const struct profile_section *profile_section_find(const char *name)
+static const struct vmm_options *profile_section_find(const struct profile_parser *p,
+						      const char *name)
 {
-	for (size_t i = 0; i < profile_nr_sections; i++)
-		if (!strcmp(profile_sections[i].name, name))
-			return &profile_sections[i];
+	for (size_t i = 0; i < p->nr_decl; i++)
+		if (!strcmp(p->decl[i]->section, name))
+			return p->decl[i];
 	return NULL;
 }
 
 static int profile_unknown_section(struct profile_parser *p, const char *base, const char *item)
 {
-	const struct profile_section *best = NULL;
+	const struct vmm_options *best = NULL;
 	unsigned best_d = UINT_MAX;
-	for (size_t i = 0; i < profile_nr_sections; i++) {
-		unsigned d = profile_edit_distance(base, profile_sections[i].name);
+	for (size_t i = 0; i < p->nr_decl; i++) {
+		unsigned d = profile_edit_distance(base, p->decl[i]->section);
 		if (d < best_d) {
 			best_d = d;
-			best = &profile_sections[i];
+			best = p->decl[i];
 		}
 	}
 	const char *dot = item ? "." : "";
 	if (best && best_d <= 2)
 		return profile_fail(p, p->lineno, "unknown section [%s%s%s] — did you mean [%s%s%s]?",
-				    base, dot, item ? item : "", best->name,
+				    base, dot, item ? item : "", best->section,
 				    best->named ? "." : "", best->named ? (item ? item : "NAME") : "");
 	char list[256];
-	profile_section_list(list, sizeof(list));
+	profile_section_list(p, list, sizeof(list));
 	return profile_fail(p, p->lineno, "unknown section [%s%s%s]: the sections are %s", base, dot,
 			    item ? item : "", list);
 }
@@ -209,6 +294,24 @@ static bool profile_item_ok(const char *item)
 	return *item != '\0';
 }
 
+/* Every declaration of the section hears of its header. */
+static int profile_open_section(struct profile_parser *p, const char *item)
+{
+	p->item = -1;
+	for (size_t i = 0; i < p->nr_decl; i++) {
+		const struct vmm_options *o = p->decl[i];
+		if (strcmp(o->section, p->section) || !o->open)
+			continue;
+		struct vmm_option_ctx ctx = profile_ctx(p, o);
+		struct error e;
+		if (o->open(&ctx, item, &e))
+			return profile_fail(p, p->lineno, "%s", e.msg);
+		if (o->named)
+			p->item = ctx.item;
+	}
+	return 0;
+}
+
 /* "[name]" or "[name.ITEM]", name already cut out of the brackets. */
 static int profile_header(struct profile_parser *p, char name[PROFILE_MAX_SECTION])
 {
@@ -217,12 +320,12 @@ static int profile_header(struct profile_parser *p, char name[PROFILE_MAX_SECTIO
 	char *item = strchr(name, '.');
 	if (item)
 		*item++ = '\0';
-	const struct profile_section *s = profile_section_find(name);
+	const struct vmm_options *s = profile_section_find(p, name);
 	if (!s)
 		return profile_unknown_section(p, name, item);
 	if (s->named && !item)
 		return profile_fail(p, p->lineno, "[%s] needs a name: one section per %s, like "
-				    "[%s.%s]", name, name, name, !strcmp(name, "disk") ? "system" : "gpu");
+				    "[%s.%s]", name, name, name, s->item_example);
 	if (!s->named && item)
 		return profile_fail(p, p->lineno, "[%s] takes no name: write [%s]", name, name);
 	if (item && !profile_item_ok(item))
@@ -234,15 +337,11 @@ static int profile_header(struct profile_parser *p, char name[PROFILE_MAX_SECTIO
 		return profile_fail(p, p->lineno, "[%s] again (first on line %u): %s",
 				    p->section_name, first, item ? "give each its own name" :
 				    "put all its keys under one header");
-	p->section = s;
-	p->section_line = p->lineno;
+	p->section = s->section;
 	p->after_key = false;
-	if (profile_mark(p, NULL))
+	if (profile_open_section(p, item))
 		return -1;
-	struct error e;
-	if (s->open && s->open(p, item, &e))
-		return profile_fail(p, p->lineno, "%s", e.msg);
-	return 0;
+	return profile_mark(p, NULL);
 }
 
 static int profile_header_line(struct profile_parser *p, const char *start)
@@ -326,57 +425,87 @@ static char *profile_reader(char *str, int num, void *stream)
 
 /* ---- keys ---------------------------------------------------------------------- */
 
-static const struct profile_key *profile_key_find(const struct profile_section *s, const char *name)
+/* The option `name` in section `section`, and its declaration. */
+static const struct vmm_option *profile_key_find(const struct profile_parser *p,
+						 const char *section, const char *name,
+						 const struct vmm_options **decl)
 {
-	for (size_t i = 0; i < s->nr_keys; i++)
-		if (!strcmp(s->keys[i].name, name))
-			return &s->keys[i];
+	for (size_t i = 0; i < p->nr_decl; i++) {
+		const struct vmm_options *o = p->decl[i];
+		if (strcmp(o->section, section))
+			continue;
+		for (size_t k = 0; k < o->nr_options; k++) {
+			if (o->options[k].key && !strcmp(o->options[k].key, name)) {
+				*decl = o;
+				return &o->options[k];
+			}
+		}
+	}
 	return NULL;
 }
 
-static const struct profile_section *profile_section_of_key(const char *name)
+static const struct vmm_options *profile_section_of_key(const struct profile_parser *p,
+							const char *name)
 {
-	for (size_t i = 0; i < profile_nr_sections; i++)
-		if (profile_key_find(&profile_sections[i], name))
-			return &profile_sections[i];
+	const struct vmm_options *decl;
+	for (size_t i = 0; i < p->nr_decl; i++)
+		if (profile_key_find(p, p->decl[i]->section, name, &decl))
+			return decl;
 	return NULL;
+}
+
+#define PROFILE_MAX_KEYS 64
+
+/* The keys of the current section, in order; returns how many. */
+static size_t profile_section_keys(const struct profile_parser *p,
+				   const char *out[PROFILE_MAX_KEYS])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nr_decl; i++) {
+		const struct vmm_options *o = p->decl[i];
+		if (strcmp(o->section, p->section))
+			continue;
+		for (size_t k = 0; k < o->nr_options && n < PROFILE_MAX_KEYS; k++)
+			if (o->options[k].key)
+				out[n++] = o->options[k].key;
+	}
+	return n;
 }
 
 static int profile_unknown_key(struct profile_parser *p, const char *name)
 {
-	const struct profile_section *s = p->section;
-	const char *best = NULL;
+	const char *keys[PROFILE_MAX_KEYS], *best = NULL;
+	size_t nk = profile_section_keys(p, keys);
 	unsigned best_d = UINT_MAX;
-	for (size_t i = 0; i < s->nr_keys; i++) {
-		unsigned d = profile_edit_distance(name, s->keys[i].name);
+	for (size_t i = 0; i < nk; i++) {
+		unsigned d = profile_edit_distance(name, keys[i]);
 		if (d < best_d) {
 			best_d = d;
-			best = s->keys[i].name;
+			best = keys[i];
 		}
 	}
 	if (best && best_d <= 2)
 		return profile_fail(p, p->lineno, "unknown key '%s' in [%s] — did you mean '%s'?",
 				    name, p->section_name, best);
-	const struct profile_section *other = profile_section_of_key(name);
+	const struct vmm_options *other = profile_section_of_key(p, name);
 	if (other)
 		return profile_fail(p, p->lineno, "'%s' belongs in [%s%s], not in [%s]", name,
-				    other->name, other->named ? ".NAME" : "", p->section_name);
-	char keys[256];
+				    other->section, other->named ? ".NAME" : "", p->section_name);
+	char list[256];
 	size_t at = 0;
-	keys[0] = '\0';
-	for (size_t i = 0; i < s->nr_keys && at < sizeof(keys); i++)
-		at += (size_t)snprintf(keys + at, sizeof(keys) - at, "%s%s", i ? ", " : "",
-				       s->keys[i].name);
+	list[0] = '\0';
+	for (size_t i = 0; i < nk && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", keys[i]);
 	return profile_fail(p, p->lineno, "unknown key '%s' in [%s]: its keys are %s", name,
-			    p->section_name, keys);
+			    p->section_name, list);
 }
 
 static int profile_outside(struct profile_parser *p, const char *name)
 {
-	const struct profile_section *s = profile_section_of_key(name);
+	const struct vmm_options *s = profile_section_of_key(p, name);
 	if (s)
 		return profile_fail(p, p->lineno, "key '%s' before any section: put it under "
-				    "[%s%s]", name, s->name, s->named ? ".NAME" : "");
+				    "[%s%s]", name, s->section, s->named ? ".NAME" : "");
 	return profile_fail(p, p->lineno, "key '%s' before any section: start with a section "
 			    "header, like [machine]", name);
 }
@@ -387,24 +516,26 @@ static int profile_key_line(struct profile_parser *p, const char *name, const ch
 		return profile_fail(p, p->lineno, "no key name before '='");
 	if (!p->section)
 		return profile_outside(p, name);
-	const struct profile_key *k = profile_key_find(p->section, name);
+	const struct vmm_options *decl;
+	const struct vmm_option *k = profile_key_find(p, p->section, name, &decl);
 	if (!k)
 		return profile_unknown_key(p, name);
-	unsigned first = profile_line_of(p, p->section_name, k->name);
-	if (first && !k->repeatable)
+	unsigned first = profile_line_of(p, p->section_name, k->key);
+	if (first && !(k->flags & VMM_OPT_REPEATABLE))
 		return profile_fail(p, p->lineno, "'%s' is set twice in [%s] (first on line %u): "
 				    "keep one", name, p->section_name, first);
 	size_t vlen = strlen(value);
-	if (!vlen && !k->empty_ok)
+	if (!vlen && !(k->flags & VMM_OPT_EMPTY_OK))
 		return profile_fail(p, p->lineno, "'%s' has no value: write '%s = VALUE' or remove "
 				    "the line", name, name);
 	if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0])
 		return profile_fail(p, p->lineno, "%s = %s: remove the quotes (values are taken as "
 				    "written)", name, value);
+	struct vmm_option_ctx ctx = profile_ctx(p, decl);
 	struct error e = { "" };
-	if (k->set(p, value, &e))
+	if (k->set(&ctx, value, &e))
 		return p->failed ? -1 : profile_fail(p, p->lineno, "%s = %s: %s", name, value, e.msg);
-	return first ? 0 : profile_mark(p, k->name);
+	return first ? 0 : profile_mark(p, k->key);
 }
 
 static int profile_handler(void *user, const char *section, const char *name, const char *value)
@@ -414,6 +545,23 @@ static int profile_handler(void *user, const char *section, const char *name, co
 	if (p->failed)
 		return 0;
 	return profile_key_line(p, name, value) ? 0 : 1;
+}
+
+/* After the last line: each declaration's defaults and checks across keys. */
+static int profile_finish(struct profile_parser *p)
+{
+	for (size_t i = 0; i < p->nr_decl; i++) {
+		const struct vmm_options *o = p->decl[i];
+		if (!o->finish)
+			continue;
+		struct vmm_option_ctx ctx = profile_ctx(p, o);
+		ctx.item = -1;
+		unsigned line = p->lineno;
+		struct error e;
+		if (o->finish(&ctx, &line, &e))
+			return profile_fail(p, line, "%s", e.msg);
+	}
+	return 0;
 }
 
 /* ---- files --------------------------------------------------------------------- */
@@ -533,7 +681,9 @@ int profile_load(const char *path_or_name, struct vm_config *cfg, struct error *
 		.cfg = cfg,
 		.path = found ? found : path_or_name,
 		.err = err,
+		.item = -1,
 	};
+	p.nr_decl = vmm_options_all(p.decl);
 	int ret = profile_parse(&p);
 	if (p.f)
 		fclose(p.f);

@@ -43,12 +43,8 @@ struct profile_entry {
 int profile_list(struct profile_entry **out, size_t *n, struct error *err);
 void profile_list_free(struct profile_entry *list, size_t n);
 
-/*
- * Looking Glass's shared memory size for frames up to width x height
- * (https://looking-glass.io/docs/B6/install/, "Determining memory"): two
- * frames of 4 bytes a pixel (8 with HDR) plus 10 MiB, rounded up to a power
- * of two (an IVSHMEM BAR is one).
- */
-uint64_t profile_shm_size_for(unsigned width, unsigned height, bool hdr);
+/* Optimal string alignment distance (edits, adjacent swaps count one): how
+ * near a typo is to a key, a section or a flag. */
+unsigned profile_edit_distance(const char *a, const char *b);
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "display-shm/options.h"
 #include "lgmp_wire.h"
 #include "profile.h"
 #include "view.h"
@@ -107,9 +108,9 @@ static int view_resolve(const char *target, char **path, struct error *err)
 	struct vm_config cfg;
 	config_defaults(&cfg);
 	int r = profile_load(target, &cfg, err);
-	if (!r && !cfg.display.enabled)
+	if (!r && !display_config(&cfg)->enabled)
 		r = err_setf(err, "profile %s has no [display] section: nothing to view", target);
-	if (!r && !(*path = strdup(cfg.display.shm_path)))
+	if (!r && !(*path = strdup(display_config(&cfg)->shm_path)))
 		r = err_setf(err, "out of memory");
 	config_release(&cfg);
 	return r;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "audio.h"
+#include "audio/options.h"
 #include "vmm/hw/ivshmem.h"
 #include "scream.h"
 #include "vm.h"
@@ -35,14 +36,15 @@ static void scream_device_destroy(struct vm *vm, void *state)
 
 static int scream_device_init(struct vm *vm, struct error *err)
 {
-	const struct audio_config *a = &vm->cfg->audio;
+	const struct audio_config *a = audio_config(vm->cfg);
 	if (!a->enabled || a->device != AUDIO_DEVICE_SCREAM)
 		return 0;
-	if (config_ivshmem_sizes_clash(vm->cfg))
-		return err_setf(err, "[audio] scream-size and [display] size are both %llu MiB: the "
+	const struct vmm_options *twin = audio_scream_size_twin(vm->cfg);
+	if (twin)
+		return err_setf(err, "[audio] scream-size and [%s] size are both %llu MiB: the "
 				"guest's drivers tell their ivshmem devices apart by size; make them "
 				"differ (Scream's usual is 2M, the display's is 16M or more)",
-				(unsigned long long)(a->scream_size / MiB));
+				twin->section, (unsigned long long)(a->scream_size / MiB));
 	struct ivshmem_params ip = { .name = "ivshmem-scream", .path = NULL,
 				     .size = a->scream_size };
 	struct ivshmem *shm = ivshmem_create(vm, &ip, err);

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "audio.h"
+#include "audio/options.h"
 #include "virtio/virtio_pci.h"
 #include "virtio_snd_proto.h"
 #include "vm.h"
@@ -413,7 +414,7 @@ static bool vsnd_format(void *opaque, struct audio_format *fmt, bool *active)
 
 static int vsnd_init(struct vm *vm, struct error *err)
 {
-	const struct audio_config *a = &vm->cfg->audio;
+	const struct audio_config *a = audio_config(vm->cfg);
 	if (!a->enabled || a->device != AUDIO_DEVICE_VIRTIO_SND)
 		return 0;
 	struct virtio_snd *vs = calloc(1, sizeof(*vs));

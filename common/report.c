@@ -87,3 +87,16 @@ void report_print(const struct report *r, FILE *out)
 	if (r->dropped)
 		fprintf(out, "(%u more lines lost: out of memory)\n", r->dropped);
 }
+
+/* "16 GiB", "512 MiB", "64 KiB": the largest unit that divides evenly. */
+const char *report_size_text(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+	while (u + 1 < ARRAY_SIZE(units) && v && !(v % 1024)) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+	return buf;
+}

@@ -13,6 +13,8 @@
 #ifndef PASSVM_REPORT_H
 #define PASSVM_REPORT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum report_level { REPORT_OK, REPORT_WARN, REPORT_FAIL, REPORT_SKIP };
@@ -44,5 +46,7 @@ void report_fix(struct report_line *line, const char *fmt, ...)
 unsigned report_count(const struct report *r, enum report_level level);
 void report_print(const struct report *r, FILE *out);
 const char *report_level_name(enum report_level level);
+/* "16 GiB", "512 MiB", "64 KiB": v in the largest unit that divides it evenly. */
+const char *report_size_text(uint64_t v, char *buf, size_t len);
 
 #endif

@@ -3,12 +3,13 @@
  * display-shm's device: the ivshmem-plain region (vmm/hw/ivshmem.h) whose
  * host file `passvm view` reads the guest's frames from (PROTOCOL.md).
  */
+#include "display-shm/options.h"
 #include "vmm/hw/ivshmem.h"
 #include "vm.h"
 
 static int dshm_device_init(struct vm *vm, struct error *err)
 {
-	const struct display_config *d = &vm->cfg->display;
+	const struct display_config *d = display_config(vm->cfg);
 	if (!d->enabled)
 		return 0;
 	if (!d->shm_path)

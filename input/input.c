@@ -12,6 +12,7 @@
 #include "config.h"
 #include "evloop.h"
 #include "input/evdev.h"
+#include "input/options.h"
 #include "input/virtio_input.h"
 #include "vm.h"
 
@@ -79,7 +80,7 @@ struct input_hub {
 	int retry_fd;                 /* timerfd: reopen unplugged devices, or -1 */
 	struct input_toggle toggle;
 	unsigned n;
-	struct input_port ports[CONFIG_MAX_INPUTS];
+	struct input_port ports[INPUT_MAX_DEVICES];
 };
 
 static bool port_key_down(const struct input_port *p, uint16_t code)
@@ -125,8 +126,8 @@ static void hub_toggle(struct input_hub *h)
 			log_warn("%s", e.msg);
 	}
 	log_info("input: %s (%s toggles)", h->to_guest ? "grabbed for the guest"
-				     : "given back to the host", h->vm->cfg->input.grab_toggle
-				     ? h->vm->cfg->input.grab_toggle : INPUT_TOGGLE_DEFAULT);
+				     : "given back to the host", input_config(h->vm->cfg)->grab_toggle
+				     ? input_config(h->vm->cfg)->grab_toggle : INPUT_TOGGLE_DEFAULT);
 }
 
 static void port_event(void *opaque, uint16_t type, uint16_t code, int32_t value)
@@ -274,7 +275,7 @@ static int hub_add_port(struct input_hub *h, const char *path, struct error *err
 
 static int input_init(struct vm *vm, struct error *err)
 {
-	const struct input_config *in = &vm->cfg->input;
+	const struct input_config *in = input_config(vm->cfg);
 	if (!in->n)
 		return 0;
 	struct input_hub *h = calloc(1, sizeof(*h));

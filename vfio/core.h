@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h" /* enum vfio_backend */
+#include "vfio/options.h" /* enum vfio_backend */
 #include "util.h"
 
 struct gmem;

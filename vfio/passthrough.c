@@ -33,8 +33,8 @@ static int pt_add(struct vfio_pt_list *l, const struct vfio_host_addr *a, const 
 int vfio_pt_expand(const struct vm_config *cfg, struct vfio_pt_list *l, struct error *err)
 {
 	l->n = 0;
-	for (unsigned i = 0; i < cfg->nr_passthrough && i < CONFIG_MAX_PASSTHROUGH; i++) {
-		const struct passthrough_config *pc = &cfg->passthrough[i];
+	for (unsigned i = 0; i < vfio_config(cfg)->n && i < VFIO_MAX_PASSTHROUGH; i++) {
+		const struct passthrough_config *pc = &vfio_config(cfg)->devices[i];
 		struct vfio_host_addr a = { pc->domain, pc->bus, pc->slot, pc->func };
 		if (!pc->whole_slot) {
 			if (pt_add(l, &a, pc->romfile, err))
@@ -132,7 +132,7 @@ int vfio_pt_prepare(const struct vm_config *cfg, const char *state_dir,
 	memset(s, 0, sizeof(*s));
 	s->sysfs = cfg->sysfs_root;
 	s->state_dir = state_dir;
-	if (!cfg->nr_passthrough)
+	if (!vfio_config(cfg)->n)
 		return 0;
 	struct vfio_pt_list l;
 	if (vfio_pt_expand(cfg, &l, err) || pt_check(s->sysfs, &l, err))

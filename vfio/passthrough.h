@@ -19,8 +19,8 @@
 
 #include <stdio.h>
 
-#include "config.h"
 #include "vfio/host.h"
+#include "vfio/options.h"
 
 #define VFIO_PT_MAX 16
 
@@ -35,7 +35,7 @@ struct vfio_pt_list {
 	struct vfio_pt_function f[VFIO_PT_MAX];
 };
 
-/* cfg->passthrough[] as functions (a whole slot: those present in sysfs). */
+/* vfio_config(cfg)->devices[] as functions (a whole slot: those present in sysfs). */
 int vfio_pt_expand(const struct vm_config *cfg, struct vfio_pt_list *l, struct error *err);
 
 /* What a run bound, to give back. */

@@ -1046,7 +1046,7 @@ static int vfio_pci_set_register(struct vfio_pci_set *s, const struct vfio_pt_li
 
 static int vfio_pci_set_init(struct vm *vm, struct error *err)
 {
-	if (!vm->cfg->nr_passthrough)
+	if (!vfio_config(vm->cfg)->n)
 		return 0;
 	struct vfio_pt_list l;
 	if (vfio_pt_expand(vm->cfg, &l, err))
@@ -1060,7 +1060,7 @@ static int vfio_pci_set_init(struct vm *vm, struct error *err)
 		free(s);
 		return -1;
 	}
-	if (vfio_container_open(&s->container, vm->cfg->vfio_backend, vm->cfg->sysfs_root, err))
+	if (vfio_container_open(&s->container, vfio_config(vm->cfg)->backend, vm->cfg->sysfs_root, err))
 		return -1;
 	log_info("vfio: devices reach the IOMMU through %s",
 		 s->container.backend == VFIO_BACKEND_IOMMUFD ? "iommufd (/dev/iommu, device cdevs)"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hostcpu.h"
+#include "options.h"
 #include "topology.h"
 
 void config_defaults(struct vm_config *c)
@@ -15,11 +16,11 @@ void config_defaults(struct vm_config *c)
 	c->memory = 512 * MiB;
 	c->serial = SERIAL_STDIO;
 	c->on_reset = RESET_REBOOT;
-	c->rng = true;
 	const char *sys = getenv("PASSVM_SYSFS_ROOT");
 	c->sysfs_root = sys && *sys ? sys : "/sys";
 	const char *kvm = getenv("PASSVM_KVM_DEV");
 	c->kvm_path = kvm && *kvm ? kvm : "/dev/kvm";
+	vmm_options_defaults(c);
 }
 
 static int cpuset_num(const char *s, char **end, unsigned *out)
@@ -151,19 +152,6 @@ int config_check_hv_vendor_id(const char *s, struct error *err)
 	return 0;
 }
 
-int config_parse_vfio_backend(const char *s, enum vfio_backend *out, struct error *err)
-{
-	if (!strcmp(s, "auto"))
-		*out = VFIO_BACKEND_AUTO;
-	else if (!strcmp(s, "iommufd"))
-		*out = VFIO_BACKEND_IOMMUFD;
-	else if (!strcmp(s, "container") || !strcmp(s, "group") || !strcmp(s, "type1"))
-		*out = VFIO_BACKEND_CONTAINER;
-	else
-		return err_setf(err, "use auto, iommufd or container");
-	return 0;
-}
-
 int config_parse_on_reset(const char *s, enum reset_action *out, struct error *err)
 {
 	if (!strcmp(s, "reboot"))
@@ -232,33 +220,4 @@ int config_finalize(struct vm_config *c, struct error *err)
 	int ret = config_finalize_cpus(c, &m, err);
 	hostcpu_free(&m);
 	return ret;
-}
-
-int config_parse_audio_device(const char *s, enum audio_device *out, struct error *err)
-{
-	if (!strcmp(s, "scream"))
-		*out = AUDIO_DEVICE_SCREAM;
-	else if (!strcmp(s, "virtio-snd"))
-		*out = AUDIO_DEVICE_VIRTIO_SND;
-	else
-		return err_setf(err, "use scream (Windows guests with the Scream driver) or "
-				"virtio-snd (Linux guests)");
-	return 0;
-}
-
-int config_parse_scream_size(const char *s, uint64_t *out, struct error *err)
-{
-	uint64_t size;
-	if (parse_size(s, &size) || size < MiB || size > 64 * MiB || (size & (size - 1)))
-		return err_setf(err, "write a power of two from 1M to 64M, like 2M (the same "
-				"number of MiB as Scream's UseIVSHMEM registry value in the guest)");
-	*out = size;
-	return 0;
-}
-
-bool config_ivshmem_sizes_clash(const struct vm_config *cfg)
-{
-	return cfg->display.enabled && cfg->audio.enabled &&
-	       cfg->audio.device == AUDIO_DEVICE_SCREAM &&
-	       cfg->display.shm_size == cfg->audio.scream_size;
 }

@@ -27,6 +27,7 @@
 #include "layout.h"
 #include "memory.h"
 #include "pci.h"
+#include "virtio/rng.h"
 #include "vm.h"
 
 struct pci_fixture {
@@ -43,7 +44,7 @@ static inline struct pci_fixture *pf_new(uint64_t ram)
 	struct error err = { { 0 } };
 	config_defaults(&f->cfg);
 	f->cfg.memory = ram;
-	f->cfg.rng = false;
+	virtio_rng_config(&f->cfg)->enabled = false;
 	struct vm *vm = &f->vm;
 	vm->cfg = &f->cfg;
 	vm->kvm_fd = vm->vm_fd = vm->signal_fd = -1;

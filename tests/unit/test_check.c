@@ -15,6 +15,9 @@
 #include "check.h"
 #include "check_internal.h"
 #include "config.h"
+#include "display-shm/options.h"
+#include "input/options.h"
+#include "vfio/options.h"
 #include "report.h"
 #include "vfio/host.h"
 #include "vfio/names.h"
@@ -113,7 +116,7 @@ static const struct report_line *tc_expect(const struct report *r, const char *w
 
 static void tc_pass(struct tc *t, const char *addr)
 {
-	struct passthrough_config *pc = &t->cfg.passthrough[t->cfg.nr_passthrough++];
+	struct passthrough_config *pc = &vfio_config(&t->cfg)->devices[vfio_config(&t->cfg)->n++];
 	bool slot;
 	struct vfio_host_addr a;
 	/* The address syntax is vfio/host.c's: reuse it rather than hand-parse. */
@@ -302,7 +305,7 @@ static void test_devices_clean_group(void **state)
 	fh_root_port(t->h, "0000:00:01.0", 2);
 	fh_nvidia_card(t->h, "vfio-pci", 1);
 	tc_pass(t, "0000:01:00");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:01:00.0", REPORT_OK,
 		  W("VGA compatible controller", "AD102 test [GeForce RTX 4090]", "[10de:2684]"),
 		  NULL);
@@ -326,7 +329,7 @@ static void test_devices_group_with_sata(void **state)
 	fh_sata(t->h, "0000:00:17.0", 1);
 	fh_nvidia_card(t->h, "vfio-pci", 1);
 	tc_pass(t, "0000:01:00");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	const struct report_line *l = tc_expect(&t->r, "IOMMU group 1", REPORT_FAIL,
 		W("not viable", "0000:00:17.0", "SATA controller", "Test SATA AHCI Controller",
 		  "[8086:a352]", "driver ahci"),
@@ -337,7 +340,7 @@ static void test_devices_group_with_sata(void **state)
 	/* Once the SATA controller is unbound, the group is viable (bridge included). */
 	report_free(&t->r);
 	fh_pci_bind(t->h, "0000:00:17.0", NULL);
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "IOMMU group 1", REPORT_OK, W("viable", "4 devices"), NULL);
 }
 
@@ -352,7 +355,7 @@ static void test_devices_bridge_without_config(void **state)
 	fh_nvidia_card(t->h, "vfio-pci", 1);
 	tc_pass(t, "0000:01:00.0");
 	tc_pass(t, "0000:01:00.1");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "IOMMU group 1", REPORT_OK, W("3 devices"), NULL);
 }
 
@@ -363,7 +366,7 @@ static void test_devices_sibling_left_out(void **state)
 	fh_ready_host(t->h);
 	fh_nvidia_card(t->h, "nvidia", 1);
 	tc_pass(t, "0000:01:00.0");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	const struct report_line *l = tc_expect(&t->r, "IOMMU group 1", REPORT_FAIL,
 		W("0000:01:00.1", "snd_hda_intel"), W("pass 0000:01:00.1 through too"));
 	assert_null(strstr(l->fix, "not isolated"));
@@ -376,7 +379,7 @@ static void test_devices_nvidia_driver(void **state)
 	fh_ready_host(t->h);
 	fh_nvidia_card(t->h, "nvidia", 1);
 	tc_pass(t, "0000:01:00");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:01:00.0 driver", REPORT_WARN, W("nvidia holds it",
 		  "nvidia-persistenced"),
 		  W("vfio-pci.ids=10de:2684,10de:22ba", "softdep nvidia pre: vfio-pci"));
@@ -395,7 +398,7 @@ static void test_devices_amdgpu_reset_bug(void **state)
 	fh_pci_add(t->h, &(struct fh_pci){ "0000:03:00.1", 0x1002, 0xaaf0, 0x040300, 0x80,
 					   "snd_hda_intel", 5, "pm bus", -1 });
 	tc_pass(t, "0000:03:00");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:03:00.0", REPORT_OK, W("Ellesmere test [Radeon RX 580]"), NULL);
 	tc_expect(&t->r, "0000:03:00.0 driver", REPORT_WARN, W("amdgpu holds it"),
 		  W("vfio-pci.ids=1002:67df,1002:aaf0", "softdep amdgpu pre: vfio-pci"));
@@ -411,7 +414,7 @@ static void test_devices_amdgpu_reset_bug(void **state)
 	report_free(&t->r);
 	fh_mkdir(t->h->sys, "module/vendor_reset");
 	fh_write(t->h->sys, "devices/pci0000:00/0000:03:00.0/reset_method", "device_specific\n");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:03:00.0 reset", REPORT_OK, W("vendor-reset"), NULL);
 }
 
@@ -426,14 +429,14 @@ static void test_devices_reset_methods(void **state)
 					   "vfio-pci", 6, NULL, -1 });
 	tc_pass(t, "0000:03:00.0");
 	tc_pass(t, "0000:04:00.0");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:03:00.0 reset", REPORT_OK, W("flr bus"), NULL);
 	tc_expect(&t->r, "0000:04:00.0 reset", REPORT_WARN, W("no reset method"), W("reboot"));
 
 	/* Before Linux 5.15 only `reset` shows that one exists. */
 	report_free(&t->r);
 	fh_write(t->h->sys, "devices/pci0000:00/0000:04:00.0/reset", "%s", "");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:04:00.0 reset", REPORT_OK, W("predates reset_method"), NULL);
 }
 
@@ -455,7 +458,7 @@ static void test_devices_rebar(void **state)
 	fh_write(t->h->sys, "devices/pci0000:00/0000:03:00.0/resource0_resize", "000000000000ff00\n");
 	tc_pass(t, "0000:03:00.0");
 	tc_pass(t, "0000:04:00.0");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:03:00.0 Resizable BAR", REPORT_WARN,
 		  W("BAR0 is 256 MiB but can be 32 GiB"),
 		  W("Above 4G Decoding", "unbind it first", "echo 15 >",
@@ -466,7 +469,7 @@ static void test_devices_rebar(void **state)
 	report_free(&t->r);
 	fh_write(t->h->sys, "devices/pci0000:00/0000:03:00.0/resource",
 		 "0x0000008000000000 0x00000087ffffffff 0x000000000014220c\n");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:03:00.0 Resizable BAR", REPORT_OK, W("BAR0: 32 GiB, the largest"),
 		  NULL);
 }
@@ -479,35 +482,35 @@ static void test_resources_input(void **state)
 	char bogus[PATH_MAX + 16];
 	snprintf(bogus, sizeof(bogus), "%s/not-evdev", t->h->top);
 	fh_write(t->h->top, "not-evdev", "text\n");
-	t->cfg.input.n = 2;
-	t->cfg.input.devices[0] = "/nonexistent/by-id/usb-kbd-event-kbd";
-	t->cfg.input.devices[1] = bogus;
-	t->cfg.input.grab_toggle = "KEY_LEFTCTRL+KEY_BOGUS";
-	check_resources(&t->r, &t->env, &t->cfg);
+	input_config(&t->cfg)->n = 2;
+	input_config(&t->cfg)->devices[0] = "/nonexistent/by-id/usb-kbd-event-kbd";
+	input_config(&t->cfg)->devices[1] = bogus;
+	input_config(&t->cfg)->grab_toggle = "KEY_LEFTCTRL+KEY_BOGUS";
+	check_profile(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "input device 1", REPORT_FAIL,
 		  W("/nonexistent/by-id/usb-kbd-event-kbd", "cannot open it", "plugged in"),
 		  W("/dev/input/by-id"));
 	tc_expect(&t->r, "input device 2", REPORT_FAIL, W("not-evdev", "not an evdev device"),
 		  W("[input] device"));
 	tc_expect(&t->r, "input grab-toggle", REPORT_FAIL, W("'KEY_BOGUS'"), W("KEY_ names"));
-	t->cfg.input.n = 0;
+	input_config(&t->cfg)->n = 0;
 }
 
 /* vfio = iommufd needs the kernel's iommufd (class/misc/iommu in sysfs). */
 static void test_resources_vfio_backend(void **state)
 {
 	struct tc *t = *state;
-	t->cfg.vfio_backend = VFIO_BACKEND_IOMMUFD;
-	t->cfg.nr_passthrough = 1;
-	check_resources(&t->r, &t->env, &t->cfg);
+	vfio_config(&t->cfg)->backend = VFIO_BACKEND_IOMMUFD;
+	vfio_config(&t->cfg)->n = 1;
+	check_profile(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "VFIO back end", REPORT_FAIL, W("no iommufd"),
 		  W("modprobe iommufd", "vfio = auto or container"));
 	report_free(&t->r);
 	fh_mkdir(t->h->sys, "class/misc/iommu");
-	check_resources(&t->r, &t->env, &t->cfg);
+	check_profile(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "VFIO back end", REPORT_OK, W("iommufd"), NULL);
-	t->cfg.vfio_backend = VFIO_BACKEND_AUTO;
-	t->cfg.nr_passthrough = 0;
+	vfio_config(&t->cfg)->backend = VFIO_BACKEND_AUTO;
+	vfio_config(&t->cfg)->n = 0;
 }
 
 /* hyperv = on: a "KVM" that answers no KVM ioctl (the fixture's file) cannot
@@ -548,7 +551,7 @@ static void test_devices_missing_and_broken(void **state)
 	tc_pass(t, "0000:05:00.0");
 	tc_pass(t, "0000:06:00.0");
 	tc_pass(t, "0000:07:00.0");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:02:00.0", REPORT_FAIL, W("no such PCI device"), W("passvm gpus"));
 	tc_expect(&t->r, "0000:09:00", REPORT_FAIL, W("no PCI device in slot 0000:09:00"), NULL);
 	tc_expect(&t->r, "0000:05:00.0", REPORT_FAIL, W("cannot read", "0000:05:00.0/vendor"), NULL);
@@ -564,7 +567,7 @@ static void test_devices_no_group(void **state)
 	fh_ready_host(t->h);
 	fh_nvidia_card(t->h, "nvidia", -1);
 	tc_pass(t, "0000:01:00.0");
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:01:00.0 IOMMU group", REPORT_FAIL, W("no IOMMU group"), NULL);
 }
 
@@ -576,8 +579,8 @@ static void test_devices_romfile(void **state)
 	char rom[PATH_MAX];
 	fh_fmt(rom, sizeof(rom), "%s/gpu.rom", t->h->top);
 	tc_pass(t, "0000:01:00");
-	t->cfg.passthrough[0].romfile = rom;
-	check_devices(&t->r, &t->env, &t->cfg);
+	vfio_config(&t->cfg)->devices[0].romfile = rom;
+	vfio_check(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "0000:01:00.0 ROM file", REPORT_FAIL, W(rom), W("romfile"));
 	assert_false(tc_has(&t->r, "0000:01:00.1 ROM file"));
 }
@@ -752,17 +755,17 @@ static void test_resources_shm(void **state)
 	char path[PATH_MAX];
 	fh_fmt(path, sizeof(path), "%s/shm/passvm-test", t->h->top);
 	fh_mkdir(t->h->top, "shm");
-	t->cfg.display = (struct display_config){ .enabled = true, .shm_path = path,
+	*display_config(&t->cfg) = (struct display_config){ .enabled = true, .shm_path = path,
 						  .shm_size = 1ull << 50 };
-	check_resources(&t->r, &t->env, &t->cfg);
+	check_profile(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "display shm", REPORT_FAIL, W(path, "needs 1024 TiB"), W("free space"));
 
 	/* What fits: OK on a tmpfs, else a WARN about the page cache. */
 	report_free(&t->r);
-	t->cfg.display.shm_size = 32 * MiB;
+	display_config(&t->cfg)->shm_size = 32 * MiB;
 	struct statfs fs;
 	assert_int_equal(statfs(t->h->top, &fs), 0);
-	check_resources(&t->r, &t->env, &t->cfg);
+	check_profile(&t->r, &t->env, &t->cfg);
 	if (fs.f_type == 0x01021994)
 		tc_expect(&t->r, "display shm", REPORT_OK, W("32 MiB"), NULL);
 	else
@@ -770,14 +773,14 @@ static void test_resources_shm(void **state)
 
 	report_free(&t->r);
 	fh_fmt(path, sizeof(path), "%s/no-such-dir/passvm-test", t->h->top);
-	check_resources(&t->r, &t->env, &t->cfg);
+	check_profile(&t->r, &t->env, &t->cfg);
 	tc_expect(&t->r, "display shm", REPORT_FAIL, W("cannot create", "No such file"),
 		  W("/dev/shm"));
 
 	/* No display: no line. */
 	report_free(&t->r);
-	t->cfg.display.enabled = false;
-	check_resources(&t->r, &t->env, &t->cfg);
+	display_config(&t->cfg)->enabled = false;
+	check_profile(&t->r, &t->env, &t->cfg);
 	assert_false(tc_has(&t->r, "display shm"));
 }
 

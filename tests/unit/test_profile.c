@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Profiles (app/profile.c, app/profile_keys.c): the exact error messages,
- * the bundled profiles, name lookup and listing. Profiles under test are
+ * Profiles (app/profile.c and the devices' VMM_OPTIONS declarations): the
+ * exact error messages, the bundled profiles, name lookup and listing. Profiles under test are
  * written to a fresh temporary folder.
  */
 #include <errno.h>
@@ -20,7 +20,11 @@
 
 #include "passvm-config.h"
 #include "profile.h"
-#include "profile_internal.h"
+#include "audio/options.h"
+#include "display-shm/options.h"
+#include "input/options.h"
+#include "vfio/options.h"
+#include "virtio/blk.h"
 
 struct fixture {
 	char dir[PATH_MAX];        /* canonical: what relative paths resolve against */
@@ -148,7 +152,7 @@ static void test_bad_values(void **state)
 	assert_true(f->cfg.hyperv.kvm_hidden);
 	assert_string_equal(f->cfg.hyperv.vendor_id, "1234567890ab");
 	expect_ok(f, "[machine]\nvfio = iommufd\n");
-	assert_int_equal(f->cfg.vfio_backend, VFIO_BACKEND_IOMMUFD);
+	assert_int_equal(vfio_config(&f->cfg)->backend, VFIO_BACKEND_IOMMUFD);
 	expect_error(f, "[machine]\nname =\n",
 		     "2: 'name' has no value: write 'name = VALUE' or remove the line");
 	expect_error(f, "[boot]\nkernel = \"/boot/vmlinuz\"\n", "2: kernel = \"/boot/vmlinuz\": "
@@ -163,12 +167,12 @@ static void test_bad_values(void **state)
 		     "two from 1M to 64M, like 2M (the same number of MiB as Scream's UseIVSHMEM "
 		     "registry value in the guest)");
 	expect_ok(f, "[audio]\ndevice = scream\nscream-size = 8M\n");
-	assert_true(f->cfg.audio.enabled);
-	assert_int_equal(f->cfg.audio.device, AUDIO_DEVICE_SCREAM);
-	assert_int_equal(f->cfg.audio.scream_size, 8u << 20);
-	assert_int_equal(f->cfg.audio.latency_ms, 20);
+	assert_true(audio_config(&f->cfg)->enabled);
+	assert_int_equal(audio_config(&f->cfg)->device, AUDIO_DEVICE_SCREAM);
+	assert_int_equal(audio_config(&f->cfg)->scream_size, 8u << 20);
+	assert_int_equal(audio_config(&f->cfg)->latency_ms, 20);
 	expect_ok(f, "[audio]\n");
-	assert_int_equal(f->cfg.audio.scream_size, 2u << 20);
+	assert_int_equal(audio_config(&f->cfg)->scream_size, 2u << 20);
 }
 
 static void test_bad_cpuset(void **state)
@@ -200,10 +204,10 @@ static void test_shm_too_small(void **state)
 {
 	struct fixture *f = *state;
 	/* Looking Glass's table: 1080p 32M, 1440p 64M, 4K 128M */
-	assert_int_equal(profile_shm_size_for(1920, 1080, false), 32 * MiB);
-	assert_int_equal(profile_shm_size_for(2560, 1440, false), 64 * MiB);
-	assert_int_equal(profile_shm_size_for(3840, 2160, false), 128 * MiB);
-	assert_int_equal(profile_shm_size_for(2560, 1440, true), 128 * MiB);
+	assert_int_equal(dshm_shm_size_for(1920, 1080, false), 32 * MiB);
+	assert_int_equal(dshm_shm_size_for(2560, 1440, false), 64 * MiB);
+	assert_int_equal(dshm_shm_size_for(3840, 2160, false), 128 * MiB);
+	assert_int_equal(dshm_shm_size_for(2560, 1440, true), 128 * MiB);
 	expect_error(f, "[display]\nresolution = 2560x1440\nsize = 32M\n",
 		     "3: size 32M is too small for 2560x1440: it needs 64M (two frames of 4 bytes a "
 		     "pixel + 10M, rounded up to a power of two); write size = 64M or size = auto");
@@ -211,8 +215,8 @@ static void test_shm_too_small(void **state)
 		     "64M or 128M, or auto");
 	/* size = auto follows the resolution */
 	expect_ok(f, "[display]\nwidth = 3840\nheight = 2160\nhdr = yes\n");
-	assert_int_equal(f->cfg.display.shm_size, 256 * MiB);
-	assert_string_equal(f->cfg.display.shm_path, "/dev/shm/passvm-t");
+	assert_int_equal(display_config(&f->cfg)->shm_size, 256 * MiB);
+	assert_string_equal(display_config(&f->cfg)->shm_path, "/dev/shm/passvm-t");
 }
 
 static void test_line_too_long(void **state)
@@ -282,15 +286,15 @@ static void test_too_many_disks(void **state)
 {
 	struct fixture *f = *state;
 	char text[2048], *p = text;
-	for (int i = 0; i < CONFIG_MAX_DISKS + 1; i++)
+	for (int i = 0; i < BLK_MAX_DISKS + 1; i++)
 		p += sprintf(p, "[disk.d%d]\npath = d%d.img\n", i, i);
 	expect_error(f, text, "17: too many disks: a VM has at most 8 ([disk.d8] would be disk 9)");
 	text[strlen(text) - strlen("[disk.d8]\npath = d8.img\n")] = '\0';
 	expect_ok(f, text);
-	assert_int_equal(f->cfg.nr_disks, CONFIG_MAX_DISKS);
+	assert_int_equal(blk_config(&f->cfg)->n, BLK_MAX_DISKS);
 	char want[PATH_MAX + 16];
 	snprintf(want, sizeof(want), "%s/d7.img", f->dir);
-	assert_string_equal(f->cfg.disks[7].path, want);
+	assert_string_equal(blk_config(&f->cfg)->disks[7].path, want);
 	expect_error(f, "[disk.a]\nreadonly = yes\n", "1: this disk has no path: add 'path = "
 		     "/var/lib/passvm/NAME.img' (an image file or a block device)");
 }
@@ -300,11 +304,11 @@ static void test_passthrough(void **state)
 	struct fixture *f = *state;
 	expect_ok(f, "[passthrough.gpu]\naddress = 0000:0a:00\nromfile = vbios.rom\n"
 		  "[passthrough.nic]\naddress = 03:00.1\n");
-	assert_int_equal(f->cfg.nr_passthrough, 2);
-	assert_true(f->cfg.passthrough[0].whole_slot);
-	assert_int_equal(f->cfg.passthrough[0].bus, 0x0a);
-	assert_int_equal(f->cfg.passthrough[1].func, 1);
-	assert_false(f->cfg.passthrough[1].whole_slot);
+	assert_int_equal(vfio_config(&f->cfg)->n, 2);
+	assert_true(vfio_config(&f->cfg)->devices[0].whole_slot);
+	assert_int_equal(vfio_config(&f->cfg)->devices[0].bus, 0x0a);
+	assert_int_equal(vfio_config(&f->cfg)->devices[1].func, 1);
+	assert_false(vfio_config(&f->cfg)->devices[1].whole_slot);
 	expect_error(f, "[passthrough.gpu]\naddress = 0000:01:00\n[passthrough.audio]\n"
 		     "address = 0000:01:00.1\n",
 		     "4: 0000:01:00.1 is passed through already (line 2): list each device once");
@@ -342,9 +346,9 @@ static void test_demo_profile(void **state)
 	assert_string_equal(c->initrd, PASSVM_SOURCE_ROOT "/build/tests/guest/test-guest.cpio.gz");
 	assert_string_equal(c->cmdline, "console=ttyS0 quiet passvm.test=demo");
 	assert_null(c->firmware);
-	assert_int_equal(c->nr_passthrough, 0);
-	assert_int_equal(c->nr_disks, 0);
-	assert_false(c->display.enabled);
+	assert_int_equal(vfio_config(c)->n, 0);
+	assert_int_equal(blk_config(c)->n, 0);
+	assert_false(display_config(c)->enabled);
 	assert_int_equal(c->hugepages, GMEM_HUGE_NONE);
 	assert_string_equal(c->profile_path, PASSVM_SOURCE_ROOT "/profiles/demo.ini");
 }
@@ -364,22 +368,22 @@ static void test_windows_profile(void **state)
 	assert_string_equal(c->firmware, "/usr/share/OVMF/OVMF_CODE_4M.fd");
 	assert_string_equal(c->firmware_vars, PASSVM_SOURCE_ROOT "/profiles/windows-vars.fd");
 	assert_null(c->kernel);
-	assert_int_equal(c->nr_disks, 1);
-	assert_non_null(c->disks[0].path);
-	assert_int_equal(c->nr_passthrough, 2);
-	assert_int_equal(c->passthrough[0].bus, 1);
-	assert_int_equal(c->passthrough[0].func, 0);
-	assert_int_equal(c->passthrough[1].func, 1);
-	assert_true(c->display.enabled);
-	assert_int_equal(c->display.width, 2560);
-	assert_int_equal(c->display.height, 1440);
-	assert_int_equal(c->display.shm_size, 64 * MiB);
-	assert_int_equal(c->input.n, 2);
-	assert_non_null(strstr(c->input.devices[0], "/dev/input/by-id/"));
-	assert_string_equal(c->input.grab_toggle, "KEY_LEFTCTRL+KEY_RIGHTCTRL");
-	assert_true(c->audio.enabled);
-	assert_non_null(c->audio.target);
-	assert_int_equal(c->audio.latency_ms, 20);
+	assert_int_equal(blk_config(c)->n, 1);
+	assert_non_null(blk_config(c)->disks[0].path);
+	assert_int_equal(vfio_config(c)->n, 2);
+	assert_int_equal(vfio_config(c)->devices[0].bus, 1);
+	assert_int_equal(vfio_config(c)->devices[0].func, 0);
+	assert_int_equal(vfio_config(c)->devices[1].func, 1);
+	assert_true(display_config(c)->enabled);
+	assert_int_equal(display_config(c)->width, 2560);
+	assert_int_equal(display_config(c)->height, 1440);
+	assert_int_equal(display_config(c)->shm_size, 64 * MiB);
+	assert_int_equal(input_config(c)->n, 2);
+	assert_non_null(strstr(input_config(c)->devices[0], "/dev/input/by-id/"));
+	assert_string_equal(input_config(c)->grab_toggle, "KEY_LEFTCTRL+KEY_RIGHTCTRL");
+	assert_true(audio_config(c)->enabled);
+	assert_non_null(audio_config(c)->target);
+	assert_int_equal(audio_config(c)->latency_ms, 20);
 }
 
 static void test_lookup_by_name(void **state)

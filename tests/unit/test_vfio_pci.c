@@ -277,7 +277,7 @@ static void test_cli_vfio(void **state)
 	struct error err = { "" };
 	char *backend[] = { "run", "--vfio-backend", "container", NULL };
 	assert_int_equal(run_flags(&c, &err, 3, backend), 0);
-	assert_int_equal(c.vfio_backend, VFIO_BACKEND_CONTAINER);
+	assert_int_equal(vfio_config(&c)->backend, VFIO_BACKEND_CONTAINER);
 	config_release(&c);
 	char *bad_backend[] = { "run", "--vfio-backend", "cdev", NULL };
 	assert_int_equal(run_flags(&c, &err, 3, bad_backend), -1);
@@ -285,12 +285,12 @@ static void test_cli_vfio(void **state)
 	config_release(&c);
 	char *ok[] = { "run", "--vfio", "0000:0a:00.1", "--vfio", "03:00", NULL };
 	assert_int_equal(run_flags(&c, &err, 5, ok), 0);
-	assert_int_equal(c.nr_passthrough, 2);
-	assert_int_equal(c.passthrough[0].bus, 0x0a);
-	assert_int_equal(c.passthrough[0].func, 1);
-	assert_false(c.passthrough[0].whole_slot);
-	assert_int_equal(c.passthrough[1].bus, 3);
-	assert_true(c.passthrough[1].whole_slot);
+	assert_int_equal(vfio_config(&c)->n, 2);
+	assert_int_equal(vfio_config(&c)->devices[0].bus, 0x0a);
+	assert_int_equal(vfio_config(&c)->devices[0].func, 1);
+	assert_false(vfio_config(&c)->devices[0].whole_slot);
+	assert_int_equal(vfio_config(&c)->devices[1].bus, 3);
+	assert_true(vfio_config(&c)->devices[1].whole_slot);
 	config_release(&c);
 
 	char *bad[] = { "run", "--vfio", "0000:01:00.9", NULL };
@@ -298,10 +298,10 @@ static void test_cli_vfio(void **state)
 	assert_non_null(strstr(err.msg, "--vfio 0000:01:00.9"));
 	config_release(&c);
 
-	char *many[2 + 2 * (CONFIG_MAX_PASSTHROUGH + 1)];
+	char *many[2 + 2 * (VFIO_MAX_PASSTHROUGH + 1)];
 	int n = 0;
 	many[n++] = "run";
-	for (int i = 0; i <= CONFIG_MAX_PASSTHROUGH; i++) {
+	for (int i = 0; i <= VFIO_MAX_PASSTHROUGH; i++) {
 		many[n++] = "--vfio";
 		many[n++] = "0000:01:00.0";
 	}

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "display-shm/options.h"
 #include "viewer_child.h"
 
 static double now_s(void)
@@ -140,15 +141,15 @@ static void test_cli_view(void **state)
 	struct error err = { "" };
 	char *on[] = { "run", "--shm", "/dev/shm/x", "--view", NULL };
 	assert_int_equal(run_flags(&c, &err, 4, on), 0);
-	assert_true(c.display.viewer);
+	assert_true(display_config(&c)->viewer);
 	config_release(&c);
 	char *off[] = { "run", "--view", "--shm", "/dev/shm/x", "--no-view", NULL };
 	assert_int_equal(run_flags(&c, &err, 5, off), 0);
-	assert_false(c.display.viewer);
+	assert_false(display_config(&c)->viewer);
 	config_release(&c);
 	char *none[] = { "run", "--shm", "/dev/shm/x", NULL };
 	assert_int_equal(run_flags(&c, &err, 3, none), 0);
-	assert_false(c.display.viewer);
+	assert_false(display_config(&c)->viewer);
 	config_release(&c);
 	char *bad[] = { "run", "--view", NULL };
 	assert_int_equal(run_flags(&c, &err, 2, bad), -1);

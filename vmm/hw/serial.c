@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "vm.h"
 
 #define UART_RX_FIFO 64
@@ -291,4 +292,32 @@ VMM_DEVICE(serial_device) = {
 	.name = "serial",
 	.order = VMM_ORDER_PLATFORM,
 	.init = serial_init,
+};
+
+/* [machine] serial and --serial: where COM1 goes. */
+static int serial_set(struct vmm_option_ctx *ctx, const char *v, struct error *err)
+{
+	struct vm_config *c = ctx->cfg;
+	if (!strcmp(v, "stdio")) {
+		c->serial = SERIAL_STDIO;
+	} else if (!strcmp(v, "none")) {
+		c->serial = SERIAL_NONE;
+	} else if (!strncmp(v, "file:", 5) && v[5]) {
+		if (vmm_option_path(ctx, v + 5, &c->serial_path, err))
+			return -1;
+		c->serial = SERIAL_FILE;
+	} else {
+		return err_setf(err, "use stdio, none or file:PATH");
+	}
+	return 0;
+}
+
+static const struct vmm_option serial_option_list[] = {
+	{ .key = "serial", .flag = "serial", .arg = "stdio|file:PATH|none", .set = serial_set,
+	  .help = "where COM1 goes (default stdio)" },
+};
+
+VMM_OPTIONS(serial_options) = {
+	.section = "machine", .order = 11,
+	.options = serial_option_list, .nr_options = ARRAY_SIZE(serial_option_list),
 };

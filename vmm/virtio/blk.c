@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * virtio-blk (virtio 1.2, 5.2) on a raw image file or block device, one
- * device per cfg->disks[i]. Requests run on the event-loop thread with
+ * device per [disk.NAME]. Requests run on the event-loop thread with
  * preadv/pwritev straight into the guest buffers (resolved and bounds
  * checked by the virtqueue layer); every sector range is checked against
  * the capacity before any I/O.
@@ -305,8 +305,9 @@ struct virtio_dev *virtio_blk_create(struct vm *vm, const struct disk_config *dc
 
 static int virtio_blk_init(struct vm *vm, struct error *err)
 {
-	for (unsigned i = 0; i < vm->cfg->nr_disks; i++) {
-		struct virtio_dev *vdev = virtio_blk_create(vm, &vm->cfg->disks[i], i, err);
+	const struct blk_config *bc = blk_config(vm->cfg);
+	for (unsigned i = 0; i < bc->n; i++) {
+		struct virtio_dev *vdev = virtio_blk_create(vm, &bc->disks[i], i, err);
 		if (!vdev)
 			return -1;
 		if (vm_device_add(vm, vdev->name, vdev, virtio_pci_vm_destroy, err) < 0) {
@@ -321,4 +322,80 @@ VMM_DEVICE(virtio_blk_type) = {
 	.name = "virtio-blk",
 	.order = VMM_ORDER_DEVICE,
 	.init = virtio_blk_init,
+};
+
+/* ---- [disk.NAME] and --disk ------------------------------------------------------ */
+
+static int blk_section_open(struct vmm_option_ctx *ctx, const char *item, struct error *err)
+{
+	struct blk_config *bc = ctx->part;
+	if (bc->n >= BLK_MAX_DISKS) {
+		if (ctx->flag)
+			return err_setf(err, "at most %d disks", BLK_MAX_DISKS);
+		return err_setf(err, "too many disks: a VM has at most %d ([disk.%s] would be "
+				"disk %u)", BLK_MAX_DISKS, item, bc->n + 1);
+	}
+	ctx->item = (int)bc->n++;
+	bc->disks[ctx->item] = (struct disk_config){ .path = NULL };
+	bc->line[ctx->item] = ctx->line;
+	return 0;
+}
+
+static int blk_set_path(struct vmm_option_ctx *ctx, const char *v, struct error *err)
+{
+	struct blk_config *bc = ctx->part;
+	return vmm_option_path(ctx, v, &bc->disks[ctx->item].path, err);
+}
+
+static int blk_set_readonly(struct vmm_option_ctx *ctx, const char *v, struct error *err)
+{
+	struct blk_config *bc = ctx->part;
+	return vmm_option_bool(v, &bc->disks[ctx->item].readonly, err);
+}
+
+/* --disk FILE[,ro]: a new item (VMM_OPT_NEW_ITEM opened it). */
+static int blk_set_flag(struct vmm_option_ctx *ctx, const char *v, struct error *err)
+{
+	struct disk_config *d = &((struct blk_config *)ctx->part)->disks[ctx->item];
+	const char *comma = strchr(v, ',');
+	d->readonly = false;
+	if (comma) {
+		if (strcmp(comma + 1, "ro") && strcmp(comma + 1, "readonly"))
+			return err_setf(err, "unknown option '%s' (only 'ro')", comma + 1);
+		d->readonly = true;
+	}
+	size_t n = comma ? (size_t)(comma - v) : strlen(v);
+	if (!n)
+		return err_setf(err, "give a file name");
+	char *path = strndup(v, n);
+	d->path = config_own(ctx->cfg, path);
+	return d->path ? 0 : err_setf(err, "out of memory");
+}
+
+static const struct vmm_option blk_option_list[] = {
+	{ .key = "path", .set = blk_set_path },
+	{ .key = "readonly", .set = blk_set_readonly },
+	{ .flag = "disk", .arg = "FILE[,ro]", .set = blk_set_flag,
+	  .flags = VMM_OPT_NEW_ITEM | VMM_OPT_REPEATABLE,
+	  .help = "raw disk image as virtio-blk (repeatable)" },
+};
+
+static int blk_finish(struct vmm_option_ctx *ctx, unsigned *line, struct error *err)
+{
+	const struct blk_config *bc = ctx->part;
+	for (unsigned i = 0; i < bc->n; i++) {
+		if (bc->disks[i].path)
+			continue;
+		*line = bc->line[i];
+		return err_setf(err, "this disk has no path: add 'path = /var/lib/passvm/NAME.img' "
+				"(an image file or a block device)");
+	}
+	return 0;
+}
+
+VMM_OPTIONS(blk_options) = {
+	.section = "disk", .named = true, .item_example = "system", .order = 40,
+	.size = sizeof(struct blk_config),
+	.options = blk_option_list, .nr_options = ARRAY_SIZE(blk_option_list),
+	.open = blk_section_open, .finish = blk_finish,
 };

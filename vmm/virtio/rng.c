@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * virtio-rng (virtio 1.2, 5.4): one request queue; every device-writable
- * buffer is filled from getrandom(). Created when cfg->rng is set.
+ * buffer is filled from getrandom(). On unless [machine] rng = no (--no-rng).
  */
 #include <errno.h>
 #include <linux/virtio_ids.h>
@@ -62,7 +62,7 @@ struct virtio_dev *virtio_rng_create(struct vm *vm, struct error *err)
 
 static int virtio_rng_init(struct vm *vm, struct error *err)
 {
-	if (!vm->cfg->rng)
+	if (!virtio_rng_config(vm->cfg)->enabled)
 		return 0;
 	struct virtio_dev *vdev = virtio_rng_create(vm, err);
 	if (!vdev)
@@ -78,4 +78,25 @@ VMM_DEVICE(virtio_rng_type) = {
 	.name = "virtio-rng",
 	.order = VMM_ORDER_DEVICE,
 	.init = virtio_rng_init,
+};
+
+static int virtio_rng_set(struct vmm_option_ctx *ctx, const char *v, struct error *err)
+{
+	return vmm_option_bool(v, &((struct virtio_rng_config *)ctx->part)->enabled, err);
+}
+
+static void virtio_rng_defaults(void *part)
+{
+	((struct virtio_rng_config *)part)->enabled = true;
+}
+
+static const struct vmm_option virtio_rng_option_list[] = {
+	{ .key = "rng", .set = virtio_rng_set },
+	{ .flag = "no-rng", .value = "no", .set = virtio_rng_set, .help = "no virtio-rng device" },
+};
+
+VMM_OPTIONS(virtio_rng_options) = {
+	.section = "machine", .order = 12,
+	.size = sizeof(struct virtio_rng_config), .defaults = virtio_rng_defaults,
+	.options = virtio_rng_option_list, .nr_options = ARRAY_SIZE(virtio_rng_option_list),
 };

@@ -2,18 +2,20 @@
 /*
  * `passvm check PROFILE`: each passthrough device: does it exist, which
  * driver holds it, can it be reset, is it the boot GPU, and is its IOMMU
- * group viable once the profile's devices are bound to vfio-pci.
+ * group viable once the profile's devices are bound to vfio-pci; and the
+ * back end the profile asks for. The [passthrough] declaration's check.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "check_internal.h"
 #include "vfio/host.h"
 #include "vfio/names.h"
+#include "vfio/options.h"
 
-#define CHECK_MAX_PASSED (CONFIG_MAX_PASSTHROUGH * 8)
+#define CHECK_MAX_PASSED (VFIO_MAX_PASSTHROUGH * 8)
 
 /* The functions the profile passes through, whole slots expanded. */
 struct check_passed {
@@ -115,11 +117,19 @@ static void check_driver(struct report *r, const struct check_env *env,
 	}
 }
 
+/* root/rel exists */
+static bool check_sysfs_has(const char *root, const char *rel)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return !access(path, F_OK);
+}
+
 static void check_amd_reset(struct report *r, const struct check_env *env,
 			    const struct vfio_host_device *d, const char *family, const char *what)
 {
 	if (strstr(d->reset_methods, "device_specific") &&
-	    check_exists(env->sysfs_root, "module/vendor_reset")) {
+	    check_sysfs_has(env->sysfs_root, "module/vendor_reset")) {
 		report_add(r, REPORT_OK, what, "AMD %s: vendor-reset's device_specific reset", family);
 		return;
 	}
@@ -362,13 +372,41 @@ static void check_one_device(struct report *r, const struct check_env *env,
 	check_group(r, env, p, d.iommu_group);
 }
 
-void check_devices(struct report *r, const struct check_env *env, const struct vm_config *cfg)
+static void check_devices(struct report *r, const struct check_env *env,
+			  const struct vfio_config *vc)
 {
 	struct check_passed p = { 0 };
 	int groups[CHECK_MAX_PASSED];
 	unsigned ng = 0;
-	for (unsigned i = 0; i < cfg->nr_passthrough && i < CONFIG_MAX_PASSTHROUGH; i++)
-		check_entry(r, env, &cfg->passthrough[i], &p);
+	for (unsigned i = 0; i < vc->n && i < VFIO_MAX_PASSTHROUGH; i++)
+		check_entry(r, env, &vc->devices[i], &p);
 	for (unsigned i = 0; i < p.n; i++)
 		check_one_device(r, env, &p, i, groups, &ng);
+}
+
+/* vfio = iommufd: the kernel must have iommufd (its misc device "iommu",
+ * /dev/iommu) and give devices a VFIO cdev (vfio-dev/vfioN/dev once bound). */
+static void check_backend(struct report *r, const struct check_env *env,
+			  const struct vfio_config *vc)
+{
+	if (vc->backend != VFIO_BACKEND_IOMMUFD || !vc->n)
+		return;
+	if (!check_sysfs_has(env->sysfs_root, "class/misc/iommu"))
+		report_fix(report_add(r, REPORT_FAIL, "VFIO back end", "vfio = iommufd, but this "
+				      "kernel has no iommufd (no %s/class/misc/iommu)",
+				      env->sysfs_root),
+			   "'modprobe iommufd' if the kernel has it as a module (Linux 6.2+, "
+			   "CONFIG_IOMMUFD; the device cdev needs 6.6+ and "
+			   "CONFIG_VFIO_DEVICE_CDEV), else set vfio = auto or container in "
+			   "[machine]");
+	else
+		report_add(r, REPORT_OK, "VFIO back end", "iommufd (/dev/iommu) with the devices' "
+			   "VFIO cdevs");
+}
+
+void vfio_check(struct report *r, const struct check_env *env, const struct vm_config *cfg)
+{
+	const struct vfio_config *vc = vfio_config(cfg);
+	check_devices(r, env, vc);
+	check_backend(r, env, vc);
 }
