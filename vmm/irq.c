@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "irq.h"
 #include "vm.h"
 
 #define IRQ_ROUTES_MAX VM_MAX_GSI
@@ -30,7 +31,6 @@ static void irq_route_add_chip(struct kvm_irq_routing *r, uint32_t gsi, uint32_t
 }
 
 /* The default table KVM installs with the irqchip, rebuilt as our base. */
-int vm_irq_routing_init(struct vm *vm, struct error *err);
 int vm_irq_routing_init(struct vm *vm, struct error *err)
 {
 	vm->routing = calloc(1, sizeof(*vm->routing) +

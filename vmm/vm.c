@@ -26,8 +26,6 @@
 #include "topology.h"
 #include "vcpu.h"
 
-int vm_irq_routing_init(struct vm *vm, struct error *err);
-
 /* The linker collects every VMM_DEVICE() pointer into this section. */
 extern const struct vmm_device_type *const __start_passvm_devices[];
 extern const struct vmm_device_type *const __stop_passvm_devices[];

@@ -23,6 +23,7 @@
 #include "bus.h"
 #include "config.h"
 #include "evloop.h"
+#include "irq.h"
 #include "layout.h"
 #include "memory.h"
 #include "util.h"
@@ -147,23 +148,6 @@ void vm_destroy(struct vm *vm);
 /* Ask the VM to stop (any thread, async-signal-unsafe). First call wins. */
 void vm_request_exit(struct vm *vm, enum vm_exit_reason why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* ---- interrupts ---------------------------------------------------------- */
-
-/* Drive an IOAPIC/PIC input (edge devices: 1 then 0). */
-int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
-/* Allocate a GSI routed to an MSI message; returns gsi or -1. */
-int vm_msi_route_add(struct vm *vm, uint64_t addr, uint32_t data, struct error *err);
-int vm_msi_route_update(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
-			struct error *err);
-/* Bind an eventfd to a GSI (KVM_IRQFD); resample_fd < 0 for edge. */
-int vm_irqfd(struct vm *vm, uint32_t gsi, int fd, int resample_fd, bool assign,
-	     struct error *err);
-/* Inject an MSI directly (KVM_SIGNAL_MSI). */
-int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
-/* Make KVM signal `fd` on a guest write to addr (no VMM exit). */
-int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len, bool pio, int fd, bool assign,
-		 struct error *err);
 
 /* ---- device memory ---------------------------------------------------------- */
 

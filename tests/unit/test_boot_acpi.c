@@ -2,6 +2,7 @@
 /* ACPI tables (vmm/boot/acpi.c) and the AML builder (vmm/boot/acpi_aml.c). */
 #include "boot_fixture.h"
 
+#include "acpi_reader.h"
 #include "boot/acpi.h"
 #include "boot/acpi_aml.h"
 #include "pci.h"

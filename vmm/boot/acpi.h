@@ -81,15 +81,4 @@ uint8_t acpi_ioapic_id(unsigned nr_vcpus);
  */
 int acpi_build(struct vm *vm, struct error *err);
 
-/*
- * Walk RSDP -> XSDT -> every table (and FADT -> DSDT, FACS) in guest RAM and
- * check signatures, lengths, revisions and checksums. For tests and debug.
- */
-int acpi_verify(const struct gmem *mem, uint64_t rsdp, struct error *err);
-
-/* Guest address and length of the table with signature `sig` ("APIC",
- * "DSDT", "FACS", ...), following the XSDT and FADT. -1 if absent. */
-int acpi_find_table(const struct gmem *mem, uint64_t rsdp, const char *sig, uint64_t *gpa,
-		    uint32_t *len);
-
 #endif
