@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What the VFIO layer does the same way for both IOMMU back ends: choosing
+ * one, groups and devices around the back end's steps, region and IRQ
+ * info, region access, interrupts, resets and DMA argument checks. The back
+ * ends themselves (vfio/iommu.h) are iommu_container.c and iommu_iommufd.c.
+ */
 #include "vfio/core.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +18,9 @@
 #include <linux/vfio.h>
 
 #include "memory.h"
-#include "vfio/iommufd_uapi.h"
+#include "vfio/iommu.h"
 
-#define IOMMUFD_DEV "/dev/iommu"
-#define VFIO_CDEV_DIR VFIO_DEV_DIR "/devices"
-
-static void vfio_close_fd(int *fd)
+void vfio_close_fd(int *fd)
 {
 	if (*fd >= 0)
 		close(*fd);
@@ -29,64 +29,18 @@ static void vfio_close_fd(int *fd)
 
 /* ---- container ----------------------------------------------------------- */
 
-static int vfio_container_check(struct vfio_container *c, struct error *err)
-{
-	int v = ioctl(c->fd, VFIO_GET_API_VERSION);
-	if (v != VFIO_API_VERSION)
-		return err_setf(err, "%s/vfio speaks VFIO API %d, passvm needs %d: "
-				"the kernel is too new or too old for this passvm",
-				VFIO_DEV_DIR, v, VFIO_API_VERSION);
-	if (ioctl(c->fd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
-		return err_setf(err, "%s/vfio offers no type1v2 IOMMU: load vfio_iommu_type1 "
-				"(modprobe vfio_iommu_type1) and boot with the IOMMU on "
-				"(intel_iommu=on or amd_iommu=on)", VFIO_DEV_DIR);
-	return 0;
-}
-
 const char *vfio_backend_name(enum vfio_backend b)
 {
 	return b == VFIO_BACKEND_IOMMUFD ? "iommufd" : b == VFIO_BACKEND_CONTAINER ? "container"
 										  : "auto";
 }
 
-/* iommufd with device cdevs: /dev/iommu, and the cdevs of bound devices. */
-static bool vfio_iommufd_offered(void)
+/* The back end `want` names; "auto" takes iommufd where the host offers it. */
+static const struct vfio_iommu_ops *vfio_iommu_choose(enum vfio_backend want)
 {
-	return !access(IOMMUFD_DEV, F_OK) && !access(VFIO_CDEV_DIR, F_OK);
-}
-
-static int vfio_iommufd_open(struct vfio_container *c, struct error *err)
-{
-	c->fd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
-	if (c->fd < 0) {
-		int e = errno;
-		return err_setf(err, "cannot open %s: %s%s", IOMMUFD_DEV, strerror(e),
-				e == ENOENT ? ": this kernel has no iommufd (CONFIG_IOMMUFD, Linux "
-					      "6.2+): use the VFIO container (--vfio-backend container)"
-				: e == EACCES || e == EPERM ? ": run passvm as root" : "");
-	}
-	struct iommufd_uapi_ioas_alloc a = { .size = sizeof(a) };
-	if (ioctl(c->fd, IOMMUFD_UAPI_IOAS_ALLOC, &a) < 0) {
-		int e = errno;
-		vfio_close_fd(&c->fd);
-		return err_setf(err, "%s: IOMMU_IOAS_ALLOC: %s", IOMMUFD_DEV, strerror(e));
-	}
-	c->ioas_id = a.out_ioas_id;
-	return 0;
-}
-
-static int vfio_legacy_open(struct vfio_container *c, struct error *err)
-{
-	c->fd = open(VFIO_DEV_DIR "/vfio", O_RDWR | O_CLOEXEC);
-	if (c->fd < 0)
-		return err_setf(err, "cannot open %s/vfio: %s: load vfio-pci (modprobe vfio-pci); "
-				"run 'passvm check' to see what the host lacks",
-				VFIO_DEV_DIR, strerror(errno));
-	if (vfio_container_check(c, err)) {
-		vfio_close_fd(&c->fd);
-		return -1;
-	}
-	return 0;
+	if (want == VFIO_BACKEND_AUTO)
+		want = vfio_iommufd_offered() ? VFIO_BACKEND_IOMMUFD : VFIO_BACKEND_CONTAINER;
+	return want == VFIO_BACKEND_IOMMUFD ? &vfio_iommu_iommufd_ops : &vfio_iommu_container_ops;
 }
 
 int vfio_container_open(struct vfio_container *c, enum vfio_backend want, const char *sysfs,
@@ -95,10 +49,9 @@ int vfio_container_open(struct vfio_container *c, enum vfio_backend want, const 
 	c->nr_groups = 0;
 	c->ioas_id = 0;
 	c->sysfs = sysfs;
-	if (want == VFIO_BACKEND_AUTO)
-		want = vfio_iommufd_offered() ? VFIO_BACKEND_IOMMUFD : VFIO_BACKEND_CONTAINER;
-	c->backend = want;
-	return want == VFIO_BACKEND_IOMMUFD ? vfio_iommufd_open(c, err) : vfio_legacy_open(c, err);
+	c->ops = vfio_iommu_choose(want);
+	c->backend = c->ops->backend;
+	return c->ops->open(c, err);
 }
 
 void vfio_container_close(struct vfio_container *c)
@@ -111,84 +64,20 @@ void vfio_container_close(struct vfio_container *c)
 
 /* ---- group --------------------------------------------------------------- */
 
-static int vfio_group_open_fd(struct vfio_group *g, struct error *err)
-{
-	char path[64];
-	snprintf(path, sizeof(path), VFIO_DEV_DIR "/%d", g->id);
-	g->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (g->fd >= 0)
-		return 0;
-	int e = errno;
-	if (e == ENOENT)
-		return err_setf(err, "IOMMU group %d: %s does not exist: its devices are not bound "
-				"to vfio-pci (passvm binds them at start; see 'passvm check')",
-				g->id, path);
-	if (e == EBUSY)
-		return err_setf(err, "IOMMU group %d: %s is busy: another process (a VM, QEMU?) "
-				"uses this group", g->id, path);
-	if (e == EACCES || e == EPERM)
-		return err_setf(err, "IOMMU group %d: cannot open %s: %s: run passvm as root or "
-				"give your user access to %s", g->id, path, strerror(e), path);
-	return err_setf(err, "IOMMU group %d: cannot open %s: %s", g->id, path, strerror(e));
-}
-
-static int vfio_group_check_viable(struct vfio_group *g, struct error *err)
-{
-	struct vfio_group_status st = { .argsz = sizeof(st) };
-	if (ioctl(g->fd, VFIO_GROUP_GET_STATUS, &st) < 0)
-		return err_setf(err, "IOMMU group %d: VFIO_GROUP_GET_STATUS: %s", g->id,
-				strerror(errno));
-	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
-		return err_setf(err, "IOMMU group %d is not viable: a device in it is bound to a "
-				"host driver; every device of the group must be on vfio-pci (or "
-				"unbound): run 'passvm check' to see which", g->id);
-	if (st.flags & VFIO_GROUP_FLAGS_CONTAINER_SET)
-		return err_setf(err, "IOMMU group %d already belongs to a container", g->id);
-	return 0;
-}
-
-static int vfio_group_attach(struct vfio_group *g, struct error *err)
-{
-	struct vfio_container *c = g->container;
-	if (ioctl(g->fd, VFIO_GROUP_SET_CONTAINER, &c->fd) < 0)
-		return err_setf(err, "IOMMU group %d: VFIO_GROUP_SET_CONTAINER: %s", g->id,
-				strerror(errno));
-	/* The IOMMU type can only be set once a group is in the container. */
-	if (c->nr_groups == 0 && ioctl(c->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
-		int e = errno;
-		ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER);
-		return err_setf(err, "IOMMU group %d: VFIO_SET_IOMMU(type1v2): %s", g->id,
-				strerror(e));
-	}
-	c->nr_groups++;
-	return 0;
-}
-
 int vfio_group_open(struct vfio_group *g, struct vfio_container *c, int id,
 		    struct error *err)
 {
 	g->id = id;
 	g->container = c;
 	g->fd = -1;
-	/* iommufd: the kernel checks the group when a device attaches, and an
-	 * open group fd would keep its devices' cdevs shut. */
-	if (c->backend == VFIO_BACKEND_IOMMUFD)
-		return 0;
-	if (vfio_group_open_fd(g, err))
-		return -1;
-	if (vfio_group_check_viable(g, err) || vfio_group_attach(g, err)) {
-		vfio_close_fd(&g->fd);
-		return -1;
-	}
-	return 0;
+	return c->ops->group_attach(g, err);
 }
 
 void vfio_group_close(struct vfio_group *g)
 {
 	if (g->fd < 0)
 		return;
-	if (ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER) == 0 && g->container->nr_groups)
-		g->container->nr_groups--;
+	g->container->ops->group_detach(g);
 	vfio_close_fd(&g->fd);
 }
 
@@ -384,76 +273,14 @@ static int vfio_device_query_all(struct vfio_device *d, struct error *err)
 	return 0;
 }
 
-/* /dev/vfio/devices/vfioN of a bound device, from <sysfs>/.../NAME/vfio-dev/. */
-static int vfio_cdev_path(const struct vfio_container *c, const char *name, char *out,
-			  size_t len, struct error *err)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s/vfio-dev", c->sysfs, name);
-	DIR *dp = opendir(dir);
-	if (!dp)
-		return err_setf(err, "%s: no %s: it is not bound to vfio-pci, or this kernel has "
-				"no VFIO device cdev (CONFIG_VFIO_DEVICE_CDEV, Linux 6.6+): use the "
-				"VFIO container (--vfio-backend container)", name, dir);
-	const struct dirent *e;
-	int rc = -1;
-	while (rc && (e = readdir(dp)))
-		if (!strncmp(e->d_name, "vfio", 4) && e->d_name[4] >= '0' && e->d_name[4] <= '9')
-			rc = snprintf(out, len, VFIO_CDEV_DIR "/%s", e->d_name) >= (int)len ? -1 : 0;
-	closedir(dp);
-	if (rc)
-		return err_setf(err, "%s: %s names no vfioN device", name, dir);
-	return 0;
-}
-
-/* iommufd: open the device's cdev, bind it to our iommufd, attach it to the IOAS. */
-static int vfio_device_open_cdev(struct vfio_device *d, struct vfio_container *c,
-				 struct error *err)
-{
-	char path[PATH_MAX];
-	if (vfio_cdev_path(c, d->name, path, sizeof(path), err))
-		return -1;
-	d->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (d->fd < 0) {
-		int e = errno;
-		return err_setf(err, "%s: cannot open %s: %s%s", d->name, path, strerror(e),
-				e == EBUSY ? ": another process (a VM, QEMU?) uses it or its IOMMU "
-					     "group" : e == EACCES || e == EPERM ? ": run passvm as root"
-										 : "");
-	}
-	struct vfio_uapi_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = c->fd };
-	if (ioctl(d->fd, VFIO_UAPI_DEVICE_BIND_IOMMUFD, &bind) < 0)
-		return err_setf(err, "%s: VFIO_DEVICE_BIND_IOMMUFD (%s): %s", d->name, path,
-				strerror(errno));
-	struct vfio_uapi_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = c->ioas_id };
-	if (ioctl(d->fd, VFIO_UAPI_DEVICE_ATTACH_IOMMUFD_PT, &at) < 0) {
-		int e = errno;
-		return err_setf(err, "%s: VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s%s", d->name, strerror(e),
-				e == EBUSY || e == EINVAL ? ": is another device of its IOMMU group "
-							    "bound to a host driver? (see 'passvm "
-							    "check')" : "");
-	}
-	return 0;
-}
-
 int vfio_device_open(struct vfio_device *d, struct vfio_group *g, const char *name,
 		     struct error *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->group = g;
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	if (g->container->backend == VFIO_BACKEND_IOMMUFD) {
-		if (vfio_device_open_cdev(d, g->container, err)) {
-			vfio_close_fd(&d->fd);
-			return -1;
-		}
-	} else {
-		d->fd = ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, d->name);
-		if (d->fd < 0)
-			return err_setf(err, "%s: cannot get it from IOMMU group %d: %s: is it in "
-					"that group and bound to vfio-pci? (see 'passvm check')",
-					d->name, g->id, strerror(errno));
-	}
+	if (g->container->ops->device_open(d, err))
+		return -1;
 	if (vfio_device_query_all(d, err)) {
 		vfio_device_close(d);
 		return -1;
@@ -499,64 +326,14 @@ int vfio_device_reset(struct vfio_device *d, struct error *err)
 /* Devices a bus reset can hit: 256 on a bus; more means a confused answer. */
 #define VFIO_HOT_RESET_MAX 256u
 
-static bool vfio_group_in(const int *fds, unsigned n, int fd)
+int vfio_hot_reset_info_check(const struct vfio_pci_hot_reset_info *info,
+			      const char *dev_name, struct error *err)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (fds[i] == fd)
-			return true;
-	return false;
-}
-
-int vfio_hot_reset_groups(const struct vfio_pci_hot_reset_info *info,
-			  const struct vfio_group *owned, unsigned nr_owned, int *fds,
-			  unsigned *nr_fds, const char *dev_name, struct error *err)
-{
-	*nr_fds = 0;
 	size_t room = info->argsz < sizeof(*info) ? 0 :
 		      (info->argsz - sizeof(*info)) / sizeof(info->devices[0]);
 	if (!info->count || info->count > room || info->count > VFIO_HOT_RESET_MAX)
 		return err_setf(err, "%s: bogus hot reset info (%u devices)", dev_name, info->count);
-	if (info->flags)
-		return err_setf(err, "%s: hot reset info in a form passvm does not know "
-				"(flags 0x%x)", dev_name, info->flags);
-	for (uint32_t i = 0; i < info->count; i++) {
-		const struct vfio_pci_dependent_device *dd = &info->devices[i];
-		const struct vfio_group *g = NULL;
-		for (unsigned j = 0; j < nr_owned && !g; j++)
-			if (owned[j].fd >= 0 && owned[j].id == (int)dd->group_id)
-				g = &owned[j];
-		if (!g)
-			return err_setf(err, "%s: a bus reset would also reset %04x:%02x:%02x.%u "
-					"(IOMMU group %u), which this VM does not own: pass it "
-					"through as well", dev_name, dd->segment, dd->bus,
-					dd->devfn >> 3, dd->devfn & 7u, dd->group_id);
-		if (!vfio_group_in(fds, *nr_fds, g->fd))
-			fds[(*nr_fds)++] = g->fd;
-	}
 	return 0;
-}
-
-int vfio_hot_reset_owned(const struct vfio_pci_hot_reset_info *info, const char *dev_name,
-			 struct error *err)
-{
-	size_t room = info->argsz < sizeof(*info) ? 0 :
-		      (info->argsz - sizeof(*info)) / sizeof(info->devices[0]);
-	if (!info->count || info->count > room || info->count > VFIO_HOT_RESET_MAX)
-		return err_setf(err, "%s: bogus hot reset info (%u devices)", dev_name, info->count);
-	if (!(info->flags & VFIO_UAPI_HOT_RESET_FLAG_DEV_ID))
-		return err_setf(err, "%s: hot reset info without device ids on a cdev (flags 0x%x)",
-				dev_name, info->flags);
-	if (info->flags & VFIO_UAPI_HOT_RESET_FLAG_DEV_ID_OWNED)
-		return 0;
-	for (uint32_t i = 0; i < info->count; i++) {
-		const struct vfio_pci_dependent_device *dd = &info->devices[i];
-		if (dd->group_id == UINT32_MAX) /* devid VFIO_PCI_DEVID_NOT_OWNED */
-			return err_setf(err, "%s: a bus reset would also reset %04x:%02x:%02x.%u, "
-					"which this VM does not own: pass it through as well",
-					dev_name, dd->segment, dd->bus, dd->devfn >> 3,
-					dd->devfn & 7u);
-	}
-	return err_setf(err, "%s: a bus reset would hit devices this VM does not own", dev_name);
 }
 
 /* The devices a bus/slot reset of d hits; 1 when the kernel offers none. */
@@ -587,7 +364,7 @@ static int vfio_hot_reset_info(struct vfio_device *d, struct vfio_pci_hot_reset_
 	return 0;
 }
 
-static int vfio_hot_reset(struct vfio_device *d, const int *fds, unsigned n, struct error *err)
+int vfio_hot_reset(struct vfio_device *d, const int *fds, unsigned n, struct error *err)
 {
 	size_t size = sizeof(struct vfio_pci_hot_reset) + n * sizeof(int32_t);
 	struct vfio_pci_hot_reset *hr = calloc(1, size);
@@ -612,22 +389,9 @@ int vfio_device_bus_reset(struct vfio_device *d, const struct vfio_group *owned,
 	int r = vfio_hot_reset_info(d, &info, err);
 	if (r)
 		return r;
-	if (d->group && d->group->container->backend == VFIO_BACKEND_IOMMUFD) {
-		/* The kernel checks ownership through the iommufd: no group fds. */
-		r = vfio_hot_reset_owned(info, d->name, err);
-		free(info);
-		return r ? r : vfio_hot_reset(d, NULL, 0, err);
-	}
-	int *fds = calloc(info->count, sizeof(*fds));
-	unsigned n = 0;
-	if (!fds)
-		r = err_setf(err, "out of memory");
-	else
-		r = vfio_hot_reset_groups(info, owned, nr_owned, fds, &n, d->name, err);
+	/* What proves the affected devices ours is the back end's business. */
+	r = d->group->container->ops->hot_reset(d, info, owned, nr_owned, err);
 	free(info);
-	if (!r)
-		r = vfio_hot_reset(d, fds, n, err);
-	free(fds);
 	return r;
 }
 
@@ -860,9 +624,7 @@ static int vfio_dma_check(uint64_t vaddr, uint64_t iova, uint64_t size, struct e
 	return 0;
 }
 
-/* A map ioctl's outcome (r, errno), with what to do about the usual failures. */
-static int vfio_map_result(const char *what, int r, uint64_t iova, uint64_t size,
-			   struct error *err)
+int vfio_map_result(const char *what, int r, uint64_t iova, uint64_t size, struct error *err)
 {
 	if (r == 0)
 		return 0;
@@ -875,22 +637,8 @@ static int vfio_map_result(const char *what, int r, uint64_t iova, uint64_t size
 			: e == EEXIST ? ": it overlaps an existing mapping" : "");
 }
 
-static int vfio_ioas_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,
-			 struct error *err)
-{
-	struct iommufd_uapi_ioas_map m = {
-		.size = sizeof(m), .ioas_id = c->ioas_id,
-		.flags = IOMMUFD_UAPI_MAP_FIXED_IOVA | IOMMUFD_UAPI_MAP_READABLE |
-			 IOMMUFD_UAPI_MAP_WRITEABLE,
-		.user_va = (uintptr_t)vaddr, .length = size, .iova = iova,
-	};
-	int r = ioctl(c->fd, IOMMUFD_UAPI_IOAS_MAP, &m);
-	return vfio_map_result("IOMMU_IOAS_MAP", r, iova, size, err);
-}
-
-/* An unmap ioctl's outcome (r, errno) and how much it unmapped (done). */
-static int vfio_unmap_result(const char *what, int r, uint64_t iova, uint64_t size,
-			     uint64_t done, struct error *err)
+int vfio_unmap_result(const char *what, int r, uint64_t iova, uint64_t size, uint64_t done,
+		      struct error *err)
 {
 	if (r < 0)
 		return err_setf(err, "%s at IOVA 0x%llx (0x%llx bytes): %s", what,
@@ -903,38 +651,17 @@ static int vfio_unmap_result(const char *what, int r, uint64_t iova, uint64_t si
 	return 0;
 }
 
-static int vfio_ioas_unmap(struct vfio_container *c, uint64_t iova, uint64_t size,
-			   struct error *err)
-{
-	struct iommufd_uapi_ioas_unmap u = { .size = sizeof(u), .ioas_id = c->ioas_id,
-					     .iova = iova, .length = size };
-	int r = ioctl(c->fd, IOMMUFD_UAPI_IOAS_UNMAP, &u);
-	return vfio_unmap_result("IOMMU_IOAS_UNMAP", r, iova, size, u.length, err);
-}
-
 int vfio_dma_map(struct vfio_container *c, void *vaddr, uint64_t iova, uint64_t size,
 		 struct error *err)
 {
 	if (vfio_dma_check((uintptr_t)vaddr, iova, size, err))
 		return -1;
-	if (c->backend == VFIO_BACKEND_IOMMUFD)
-		return vfio_ioas_map(c, vaddr, iova, size, err);
-	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
-	};
-	int r = ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &m);
-	return vfio_map_result("VFIO_IOMMU_MAP_DMA", r, iova, size, err);
+	return c->ops->dma_map(c, vaddr, iova, size, err);
 }
 
 int vfio_dma_unmap(struct vfio_container *c, uint64_t iova, uint64_t size, struct error *err)
 {
-	if (c->backend == VFIO_BACKEND_IOMMUFD)
-		return vfio_ioas_unmap(c, iova, size, err);
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
-	int r = ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &u);
-	return vfio_unmap_result("VFIO_IOMMU_UNMAP_DMA", r, iova, size, u.size, err);
+	return c->ops->dma_unmap(c, iova, size, err);
 }
 
 int vfio_dma_map_gmem(struct vfio_container *c, const struct gmem *m, struct error *err)

@@ -16,7 +16,9 @@
  *     bound to the iommufd and attached to the IOAS. Groups are then only
  *     bookkeeping (their fd stays -1): the kernel checks a group's other
  *     members when a device attaches.
- * Everything after opening a device is the same for both.
+ * Everything after opening a device is the same for both. Each lives in its
+ * own file (vfio/iommu_container.c, vfio/iommu_iommufd.c) behind the table of
+ * vfio/iommu.h, chosen once when the context opens.
  *
  * Lifetime: container -> group(s) -> device(s); close in the reverse order
  * (a group cannot leave its container while one of its devices is open).
@@ -35,12 +37,14 @@
 #include "util.h"
 
 struct gmem;
+struct vfio_iommu_ops;
 
 #define VFIO_DEV_DIR "/dev/vfio"
 
 struct vfio_container {
 	int fd;                  /* /dev/vfio/vfio, or /dev/iommu */
 	enum vfio_backend backend;   /* CONTAINER or IOMMUFD once open */
+	const struct vfio_iommu_ops *ops;  /* that back end's steps (vfio/iommu.h) */
 	uint32_t ioas_id;        /* iommufd: the IO address space devices attach to */
 	const char *sysfs;       /* "/sys" (a fake tree in tests): finds device cdevs */
 	unsigned nr_groups;      /* VFIO_SET_IOMMU is done once, with the first group */
