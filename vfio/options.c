@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "vfio/host.h"
+#include "vfio/pci_addr.h"
 #include "vfio/options.h"
 
 int vfio_backend_parse(const char *s, enum vfio_backend *out, struct error *err)

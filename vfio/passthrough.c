@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vfio/bind.h"
+#include "vfio/host.h"
 
 /* ---- the function list ------------------------------------------------------ */
 

@@ -19,8 +19,8 @@
 
 #include <stdio.h>
 
-#include "vfio/host.h"
 #include "vfio/options.h"
+#include "vfio/pci_addr.h"
 
 #define VFIO_PT_MAX 16
 

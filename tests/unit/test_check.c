@@ -19,7 +19,7 @@
 #include "input/options.h"
 #include "vfio/options.h"
 #include "report.h"
-#include "vfio/host.h"
+#include "vfio/pci_addr.h"
 #include "vfio/names.h"
 
 struct tc {
