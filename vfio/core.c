@@ -277,6 +277,7 @@ int vfio_device_open(struct vfio_device *d, struct vfio_group *g, const char *na
 		     struct error *err)
 {
 	memset(d, 0, sizeof(*d));
+	d->fd = -1;   /* a back end that fails before opening must not close fd 0 */
 	d->group = g;
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	if (g->container->ops->device_open(d, err))
