@@ -3,7 +3,7 @@
  * PCI root bus, config space emulation, BAR allocation/mapping and MSI-X.
  * See pci.h for the device contract and the locking rule.
  */
-#include "pci.h"
+#include "pci_internal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -19,33 +19,6 @@
 #define CF8_ENABLE   0x80000000u
 #define CF8_WMASK    0x8FFFFFFCu /* enable, ext reg 27:24, bus, devfn, reg 7:2 */
 #define PCI_PORT_LIMIT 0x10000ULL
-
-enum { WIN_IO, WIN_MMIO32, WIN_MMIO64, WIN_COUNT };
-
-struct pci_alloc {
-	uint64_t base, len;
-};
-
-struct pci_window {
-	const char *name;
-	uint64_t base, end;          /* [base, end) */
-	struct pci_alloc *used;      /* sorted by base */
-	unsigned nr, cap;
-};
-
-struct pci_bus {
-	struct vm *vm;
-	pthread_mutex_t lock;        /* registration + allocation */
-	_Atomic uint32_t cf8;
-	struct pci_device *devs[PCI_MAX_SLOTS][PCI_MAX_FUNCS];
-	struct pci_device host;
-	struct pci_window win[WIN_COUNT];
-	bool pio_cf8, pio_cfc, ecam;
-	/* A range that sat inside 0xCF8-0xCFB before us (q35 reset control at
-	 * 0xCF9): non-dword accesses there are forwarded to it. */
-	bool has_chained;
-	struct bus_range chained;
-};
 
 /* ---- raw config helpers ---------------------------------------------------- */
 
@@ -963,58 +936,6 @@ static int claim_cf8(struct pci_bus *bus, struct error *err)
 	return 0;
 }
 
-/* ---- window allocator ------------------------------------------------------ */
-
-static int win_alloc(struct pci_window *w, uint64_t size, uint64_t align, uint64_t *out)
-{
-	if (w->end <= w->base || size > w->end - w->base)
-		return -1;
-	uint64_t cand = ALIGN_UP(w->base, align);
-	unsigned at = 0;
-	for (; at < w->nr; at++) {
-		const struct pci_alloc *r = &w->used[at];
-		if (r->base + r->len <= cand)
-			continue;
-		if (cand + size <= r->base)
-			break;
-		cand = ALIGN_UP(r->base + r->len, align);
-	}
-	if (cand < w->base || cand > w->end || size > w->end - cand)
-		return -1;
-	if (w->nr == w->cap) {
-		unsigned cap = w->cap ? w->cap * 2 : 16;
-		struct pci_alloc *n = realloc(w->used, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		w->used = n;
-		w->cap = cap;
-	}
-	memmove(&w->used[at + 1], &w->used[at], (w->nr - at) * sizeof(*w->used));
-	w->used[at] = (struct pci_alloc){ cand, size };
-	w->nr++;
-	*out = cand;
-	return 0;
-}
-
-static void win_free(struct pci_window *w, uint64_t base)
-{
-	for (unsigned i = 0; i < w->nr; i++) {
-		if (w->used[i].base == base) {
-			memmove(&w->used[i], &w->used[i + 1], (w->nr - i - 1) * sizeof(*w->used));
-			w->nr--;
-			return;
-		}
-	}
-}
-
-static struct pci_window *win_of(struct pci_bus *bus, uint64_t addr)
-{
-	for (unsigned i = 0; i < WIN_COUNT; i++)
-		if (addr >= bus->win[i].base && addr < bus->win[i].end)
-			return &bus->win[i];
-	return NULL;
-}
-
 /* Assign firmware addresses to all BARs (bus->lock held). */
 static int assign_bars(struct pci_bus *bus, struct pci_device *dev, struct error *err)
 {
@@ -1036,22 +957,22 @@ static int assign_bars(struct pci_bus *bus, struct pci_device *dev, struct error
 		uint64_t addr = 0;
 		int rc;
 		if (bar_is_io(b)) {
-			rc = win_alloc(&bus->win[WIN_IO], b->size, b->size, &addr);
+			rc = pci_window_alloc(&bus->win[WIN_IO], b->size, b->size, &addr);
 			cmd |= PCI_COMMAND_IO;
 		} else {
 			uint64_t align = MAX(b->size, 4 * KiB);
 			bool high = (b->flags & PCI_BAR_MEM64) && (b->flags & PCI_BAR_PREFETCH);
-			rc = win_alloc(&bus->win[high ? WIN_MMIO64 : WIN_MMIO32], b->size, align, &addr);
+			rc = pci_window_alloc(&bus->win[high ? WIN_MMIO64 : WIN_MMIO32], b->size, align, &addr);
 			if (rc < 0 && !high && (b->flags & PCI_BAR_MEM64))
-				rc = win_alloc(&bus->win[WIN_MMIO64], b->size, align, &addr);
+				rc = pci_window_alloc(&bus->win[WIN_MMIO64], b->size, align, &addr);
 			cmd |= PCI_COMMAND_MEMORY;
 		}
 		if (rc < 0) {
 			for (unsigned j = 0; j < k; j++) {
 				uint64_t a = bar_reg_addr(dev, order[j]);
-				struct pci_window *w = win_of(bus, a);
+				struct pci_window *w = pci_window_of(bus->win, WIN_COUNT, a);
 				if (w)
-					win_free(w, a);
+					pci_window_free(w, a);
 			}
 			const struct pci_window *w64 = &bus->win[WIN_MMIO64];
 			return err_setf(err,
@@ -1083,9 +1004,9 @@ static void free_bars(struct pci_bus *bus, struct pci_device *dev)
 		uint64_t a = cfg_get(dev->cfg_reset, reg, 4) & (bar_is_io(&dev->bars[i]) ? ~3u : ~0xFu);
 		if (dev->bars[i].flags & PCI_BAR_MEM64)
 			a |= (uint64_t)cfg_get(dev->cfg_reset, reg + 4, 4) << 32;
-		struct pci_window *w = win_of(bus, a);
+		struct pci_window *w = pci_window_of(bus->win, WIN_COUNT, a);
 		if (w)
-			win_free(w, a);
+			pci_window_free(w, a);
 	}
 }
 
@@ -1250,7 +1171,7 @@ void pci_bus_destroy(struct pci_bus *bus)
 				     bus->chained.opaque, bus->chained.name, NULL);
 	}
 	for (unsigned i = 0; i < WIN_COUNT; i++)
-		free(bus->win[i].used);
+		pci_window_release(&bus->win[i]);
 	if (vm->pci == bus)
 		vm->pci = NULL;
 	pthread_mutex_destroy(&bus->host.lock);

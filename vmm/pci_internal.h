@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * PCI internals shared by vmm/pci*.c; not for use outside them. Devices
+ * keep to pci.h, which leaves struct pci_bus opaque.
+ *
+ * The bus (pci.c) owns the table of functions and BAR placement; it calls
+ * into the window allocator (pci_window.c) to place BARs.
+ */
+#ifndef PASSVM_PCI_INTERNAL_H
+#define PASSVM_PCI_INTERNAL_H
+
+#include "pci.h"
+
+/* ---- address windows (pci_window.c) --------------------------------------- */
+
+enum { WIN_IO, WIN_MMIO32, WIN_MMIO64, WIN_COUNT };
+
+struct pci_alloc;
+
+struct pci_window {
+	const char *name;
+	uint64_t base, end;          /* [base, end) */
+	struct pci_alloc *used;      /* sorted by base */
+	unsigned nr, cap;
+};
+
+/* Take `size` bytes at an `align`-aligned address; -1 when there is no room. */
+int pci_window_alloc(struct pci_window *w, uint64_t size, uint64_t align, uint64_t *out);
+/* Give back the allocation that starts at base (none: nothing happens). */
+void pci_window_free(struct pci_window *w, uint64_t base);
+/* The window among win[0..nr) that holds addr, or NULL. */
+struct pci_window *pci_window_of(struct pci_window *win, unsigned nr, uint64_t addr);
+void pci_window_release(struct pci_window *w);
+
+struct pci_bus {
+	struct vm *vm;
+	pthread_mutex_t lock;        /* registration + allocation */
+	_Atomic uint32_t cf8;
+	struct pci_device *devs[PCI_MAX_SLOTS][PCI_MAX_FUNCS];
+	struct pci_device host;
+	struct pci_window win[WIN_COUNT];
+	bool pio_cf8, pio_cfc, ecam;
+	/* A range that sat inside 0xCF8-0xCFB before us (q35 reset control at
+	 * 0xCF9): non-dword accesses there are forwarded to it. */
+	bool has_chained;
+	struct bus_range chained;
+};
+
+#endif
