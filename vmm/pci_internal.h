@@ -4,12 +4,36 @@
  * keep to pci.h, which leaves struct pci_bus opaque.
  *
  * The bus (pci.c) owns the table of functions and BAR placement; it calls
- * into the window allocator (pci_window.c) to place BARs.
+ * into MSI-X emulation (pci_msix.c) for table/PBA accesses, message
+ * control writes and reset, and into the window allocator (pci_window.c)
+ * to place BARs.
  */
 #ifndef PASSVM_PCI_INTERNAL_H
 #define PASSVM_PCI_INTERNAL_H
 
 #include "pci.h"
+
+static inline bool pci_bar_is_io(const struct pci_bar *b)
+{
+	return b->flags & PCI_BAR_IO;
+}
+
+/* Little-endian access data <-> value, as config space and MSI-X tables are. */
+static inline void pci_val_to_data(void *data, uint32_t len, uint64_t v)
+{
+	uint8_t *d = data;
+	for (uint32_t i = 0; i < len; i++)
+		d[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t pci_data_to_val(const void *data, uint32_t len)
+{
+	const uint8_t *d = data;
+	uint64_t v = 0;
+	for (uint32_t i = 0; i < len && i < 8; i++)
+		v |= (uint64_t)d[i] << (8 * i);
+	return v;
+}
 
 /* ---- address windows (pci_window.c) --------------------------------------- */
 
@@ -45,5 +69,16 @@ struct pci_bus {
 	bool has_chained;
 	struct bus_range chained;
 };
+
+/* ---- MSI-X (pci_msix.c) ------------------------------------------------------ */
+
+/* A guest access to BAR `bar` at off: true when it hit the table or PBA
+ * and was handled (reads filled in). */
+bool pci_msix_bar_access(struct pci_msix *m, unsigned bar, uint64_t off, void *data,
+			 uint32_t len, bool is_write);
+/* Message control was written (dev->lock held). */
+void pci_msix_control_written(struct pci_msix *m);
+/* Function-level reset: disabled, all vectors masked and cleared. */
+void pci_msix_reset(struct pci_msix *m);
 
 #endif
