@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * PCI root bus, config space emulation, BAR allocation/mapping and MSI-X.
- * See pci.h for the device contract and the locking rule.
+ * The PCI root bus: devices, config space emulation, BAR placement and
+ * mapping, registration. See pci.h for the device contract and the locking
+ * rule. The pieces around it live apart, behind pci_internal.h: MSI-X
+ * (pci_msix.c), the host bridge and config access mechanisms (pci_host.c),
+ * the address-window allocator (pci_window.c).
  */
 #include "pci_internal.h"
 
@@ -11,9 +14,6 @@
 #include "vm.h"
 
 #define PCI_BAR_UPPER (1u << 8) /* internal: upper half of a 64-bit BAR */
-
-#define CF8_ENABLE   0x80000000u
-#define CF8_WMASK    0x8FFFFFFCu /* enable, ext reg 27:24, bus, devfn, reg 7:2 */
 #define PCI_PORT_LIMIT 0x10000ULL
 
 /* ---- raw config helpers ---------------------------------------------------- */
@@ -451,133 +451,6 @@ void pci_bus_cfg_write(struct pci_bus *bus, unsigned busnr, unsigned devfn, uint
 	pthread_mutex_unlock(&dev->lock);
 }
 
-/* ---- 0xCF8 / 0xCFC and ECAM ---------------------------------------------------- */
-
-static bool chained_covers(const struct pci_bus *bus, uint64_t port, uint32_t len)
-{
-	return bus->has_chained && port >= bus->chained.base &&
-	       port - bus->chained.base + len <= bus->chained.len;
-}
-
-static void cf8_read(void *opaque, uint64_t off, void *data, uint32_t len)
-{
-	struct pci_bus *bus = opaque;
-	if (off == 0 && len == 4) {
-		pci_val_to_data(data, 4, atomic_load(&bus->cf8));
-		return;
-	}
-	uint64_t port = 0xCF8 + off;
-	if (chained_covers(bus, port, len) && bus->chained.ops->read)
-		bus->chained.ops->read(bus->chained.opaque, port - bus->chained.base, data, len);
-	else
-		memset(data, 0xff, len);
-}
-
-static void cf8_write(void *opaque, uint64_t off, const void *data, uint32_t len)
-{
-	struct pci_bus *bus = opaque;
-	if (off == 0 && len == 4) {
-		atomic_store(&bus->cf8, (uint32_t)pci_data_to_val(data, 4) & CF8_WMASK);
-		return;
-	}
-	uint64_t port = 0xCF8 + off;
-	if (chained_covers(bus, port, len) && bus->chained.ops->write)
-		bus->chained.ops->write(bus->chained.opaque, port - bus->chained.base, data, len);
-}
-
-static bool cf8_decode(struct pci_bus *bus, uint64_t off, unsigned *busnr, unsigned *devfn,
-		       uint32_t *reg)
-{
-	uint32_t a = atomic_load(&bus->cf8);
-	if (!(a & CF8_ENABLE))
-		return false;
-	*busnr = (a >> 16) & 0xFF;
-	*devfn = (a >> 8) & 0xFF;
-	*reg = (a & 0xFC) | ((a >> 16) & 0xF00) | (uint32_t)(off & 3);
-	return true;
-}
-
-static void cfc_read(void *opaque, uint64_t off, void *data, uint32_t len)
-{
-	unsigned busnr, devfn;
-	uint32_t reg;
-	if (!cf8_decode(opaque, off, &busnr, &devfn, &reg) || len > 4) {
-		memset(data, 0xff, len);
-		return;
-	}
-	pci_val_to_data(data, len, pci_bus_cfg_read(opaque, busnr, devfn, reg, len));
-}
-
-static void cfc_write(void *opaque, uint64_t off, const void *data, uint32_t len)
-{
-	unsigned busnr, devfn;
-	uint32_t reg;
-	if (!cf8_decode(opaque, off, &busnr, &devfn, &reg) || len > 4)
-		return;
-	pci_bus_cfg_write(opaque, busnr, devfn, reg, len, (uint32_t)pci_data_to_val(data, len));
-}
-
-static void ecam_read(void *opaque, uint64_t off, void *data, uint32_t len)
-{
-	if (len > 4) {
-		memset(data, 0xff, len);
-		return;
-	}
-	pci_val_to_data(data, len, pci_bus_cfg_read(opaque, (unsigned)(off >> 20), (off >> 12) & 0xFF,
-						 off & 0xFFF, len));
-}
-
-static void ecam_write(void *opaque, uint64_t off, const void *data, uint32_t len)
-{
-	if (len > 4)
-		return;
-	pci_bus_cfg_write(opaque, (unsigned)(off >> 20), (off >> 12) & 0xFF, off & 0xFFF, len,
-			  (uint32_t)pci_data_to_val(data, len));
-}
-
-static const struct bus_ops cf8_ops = { .read = cf8_read, .write = cf8_write };
-static const struct bus_ops cfc_ops = { .read = cfc_read, .write = cfc_write };
-static const struct bus_ops ecam_ops = { .read = ecam_read, .write = ecam_write };
-
-/*
- * q35 puts the reset control register at 0xCF9, inside the 32-bit CONFIG_ADDRESS
- * register. If the platform claimed it already, take its range over and forward
- * byte accesses, so both keep working.
- */
-static int claim_cf8(struct pci_bus *bus, struct error *err)
-{
-	struct bus *pio = &bus->vm->pio;
-	bool found = false;
-	pthread_rwlock_rdlock(&pio->lock);
-	for (unsigned i = 0; i < pio->nr; i++) {
-		const struct bus_range *r = &pio->ranges[i];
-		if (r->base < 0xCFC && 0xCF8 < r->base + r->len) {
-			if (found || r->base < 0xCF9 || r->base + r->len > 0xCFC) {
-				pthread_rwlock_unlock(&pio->lock);
-				return err_setf(err, "PCI host bridge: ports 0xCF8-0xCFB are already taken by %s",
-						r->name);
-			}
-			bus->chained = *r;
-			found = true;
-		}
-	}
-	pthread_rwlock_unlock(&pio->lock);
-	if (found) {
-		bus_unregister(pio, bus->chained.base, bus->chained.opaque);
-		bus->has_chained = true;
-	}
-	if (bus_register(pio, 0xCF8, 4, &cf8_ops, bus, "pci-cf8", err) < 0) {
-		if (found) {
-			bus_register(pio, bus->chained.base, bus->chained.len, bus->chained.ops,
-				     bus->chained.opaque, bus->chained.name, NULL);
-			bus->has_chained = false;
-		}
-		return -1;
-	}
-	bus->pio_cf8 = true;
-	return 0;
-}
-
 /* Assign firmware addresses to all BARs (bus->lock held). */
 static int assign_bars(struct pci_bus *bus, struct pci_device *dev, struct error *err)
 {
@@ -758,6 +631,18 @@ void pci_device_reset(struct pci_device *dev)
 
 /* ---- the bus ------------------------------------------------------------------ */
 
+/* The windows firmware places BARs in, as the layout (and ACPI) has them. */
+static void bus_windows_init(struct pci_bus *bus, const struct vm *vm)
+{
+	bus->win[WIN_IO] = (struct pci_window){ .name = "io", .base = LAYOUT_PORT_PCI_IO_BASE,
+						.end = LAYOUT_PORT_PCI_IO_END };
+	bus->win[WIN_MMIO32] = (struct pci_window){ .name = "mmio32", .base = LAYOUT_MMIO32_BASE,
+						    .end = LAYOUT_MMIO32_END };
+	bus->win[WIN_MMIO64] = (struct pci_window){
+		.name = "mmio64", .base = vm->layout.mmio64_base,
+		.end = vm->layout.mmio64_base + vm->layout.mmio64_size };
+}
+
 struct pci_bus *pci_bus_create(struct vm *vm, struct error *err)
 {
 	struct pci_bus *bus = calloc(1, sizeof(*bus));
@@ -767,33 +652,13 @@ struct pci_bus *pci_bus_create(struct vm *vm, struct error *err)
 	}
 	bus->vm = vm;
 	pthread_mutex_init(&bus->lock, NULL);
-	bus->win[WIN_IO] = (struct pci_window){ .name = "io", .base = LAYOUT_PORT_PCI_IO_BASE,
-						.end = LAYOUT_PORT_PCI_IO_END };
-	bus->win[WIN_MMIO32] = (struct pci_window){ .name = "mmio32", .base = LAYOUT_MMIO32_BASE,
-						    .end = LAYOUT_MMIO32_END };
-	bus->win[WIN_MMIO64] = (struct pci_window){
-		.name = "mmio64", .base = vm->layout.mmio64_base,
-		.end = vm->layout.mmio64_base + vm->layout.mmio64_size };
-
-	if (claim_cf8(bus, err) < 0)
-		goto fail;
-	if (bus_register(&vm->pio, 0xCFC, 4, &cfc_ops, bus, "pci-cfc", err) < 0)
-		goto fail;
-	bus->pio_cfc = true;
-	if (bus_register(&vm->mmio, LAYOUT_ECAM_BASE, LAYOUT_ECAM_SIZE, &ecam_ops, bus, "pci-ecam",
-			 err) < 0)
-		goto fail;
-	bus->ecam = true;
-
-	pci_device_init(&bus->host, "pci-host-bridge", NULL, bus, PCI_HOST_VENDOR, PCI_HOST_DEVICE,
-			0x060000, 0, 0x1af4, 0x1100);
-	if (pci_device_register(bus, &bus->host, 0, 0, err) < 0)
-		goto fail;
+	bus_windows_init(bus, vm);
+	if (pci_host_attach(bus, err) < 0) {
+		pci_bus_destroy(bus);
+		return NULL;
+	}
 	vm->pci = bus;
 	return bus;
-fail:
-	pci_bus_destroy(bus);
-	return NULL;
 }
 
 void pci_bus_destroy(struct pci_bus *bus)
@@ -801,47 +666,11 @@ void pci_bus_destroy(struct pci_bus *bus)
 	if (!bus)
 		return;
 	struct vm *vm = bus->vm;
-	pci_device_unregister(&bus->host);
-	if (bus->ecam)
-		bus_unregister(&vm->mmio, LAYOUT_ECAM_BASE, bus);
-	if (bus->pio_cfc)
-		bus_unregister(&vm->pio, 0xCFC, bus);
-	if (bus->pio_cf8) {
-		bus_unregister(&vm->pio, 0xCF8, bus);
-		if (bus->has_chained)
-			bus_register(&vm->pio, bus->chained.base, bus->chained.len, bus->chained.ops,
-				     bus->chained.opaque, bus->chained.name, NULL);
-	}
+	pci_host_detach(bus);
 	for (unsigned i = 0; i < WIN_COUNT; i++)
 		pci_window_release(&bus->win[i]);
 	if (vm->pci == bus)
 		vm->pci = NULL;
-	pthread_mutex_destroy(&bus->host.lock);
 	pthread_mutex_destroy(&bus->lock);
 	free(bus);
 }
-
-/* ---- the host bridge device type ------------------------------------------------ */
-
-static void pci_host_destroy(struct vm *vm, void *state)
-{
-	pci_bus_destroy(state);
-}
-
-static int pci_host_init(struct vm *vm, struct error *err)
-{
-	struct pci_bus *bus = pci_bus_create(vm, err);
-	if (!bus)
-		return -1;
-	if (vm_device_add(vm, "pci-host", bus, pci_host_destroy, err) < 0) {
-		pci_bus_destroy(bus);
-		return -1;
-	}
-	return 0;
-}
-
-VMM_DEVICE(pci_host_type) = {
-	.name = "pci-host",
-	.order = VMM_ORDER_BUS,
-	.init = pci_host_init,
-};

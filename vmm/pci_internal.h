@@ -5,8 +5,9 @@
  *
  * The bus (pci.c) owns the table of functions and BAR placement; it calls
  * into MSI-X emulation (pci_msix.c) for table/PBA accesses, message
- * control writes and reset, and into the window allocator (pci_window.c)
- * to place BARs.
+ * control writes and reset, into the host bridge (pci_host.c) to create
+ * and remove the config access mechanisms and 00:00.0, and into the
+ * window allocator (pci_window.c) to place BARs.
  */
 #ifndef PASSVM_PCI_INTERNAL_H
 #define PASSVM_PCI_INTERNAL_H
@@ -56,19 +57,31 @@ void pci_window_free(struct pci_window *w, uint64_t base);
 struct pci_window *pci_window_of(struct pci_window *win, unsigned nr, uint64_t addr);
 void pci_window_release(struct pci_window *w);
 
-struct pci_bus {
-	struct vm *vm;
-	pthread_mutex_t lock;        /* registration + allocation */
-	_Atomic uint32_t cf8;
-	struct pci_device *devs[PCI_MAX_SLOTS][PCI_MAX_FUNCS];
-	struct pci_device host;
-	struct pci_window win[WIN_COUNT];
-	bool pio_cf8, pio_cfc, ecam;
+/* ---- host bridge and config access (pci_host.c) ---------------------------- */
+
+struct pci_host {
+	struct pci_device dev;       /* 00:00.0 */
+	_Atomic uint32_t cf8;        /* CONFIG_ADDRESS */
+	bool pio_cf8, pio_cfc, ecam; /* what is claimed, for detach */
 	/* A range that sat inside 0xCF8-0xCFB before us (q35 reset control at
 	 * 0xCF9): non-dword accesses there are forwarded to it. */
 	bool has_chained;
 	struct bus_range chained;
 };
+
+struct pci_bus {
+	struct vm *vm;
+	pthread_mutex_t lock;        /* registration + allocation */
+	struct pci_device *devs[PCI_MAX_SLOTS][PCI_MAX_FUNCS];
+	struct pci_host host;
+	struct pci_window win[WIN_COUNT];
+};
+
+/* Claim 0xCF8-0xCFF and the ECAM window, register 00:00.0 (bus->vm and the
+ * windows set up). A failure leaves what was done for pci_host_detach(). */
+int pci_host_attach(struct pci_bus *bus, struct error *err);
+/* Undo pci_host_attach, however far it got. */
+void pci_host_detach(struct pci_bus *bus);
 
 /* ---- MSI-X (pci_msix.c) ------------------------------------------------------ */
 
