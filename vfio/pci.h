@@ -17,7 +17,7 @@
  *   - Capabilities: PM, VPD, vendor-specific and PCIe pass through (a PCIe
  *     endpoint becomes a root-complex integrated endpoint, as our bus has
  *     no root ports: its link registers read 0); MSI is emulated (per-vector
- *     masking is not offered) and MSI-X shares pci.c's table emulation; the
+ *     masking is not offered) and MSI-X shares pci_msix.c's table emulation; the
  *     rest are unlinked from the list. Extended: vendor-specific, serial
  *     number, power budgeting and LTR pass; Resizable BAR shows each BAR's
  *     size as set on the host as its only size, read-only (a guest resize
