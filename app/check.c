@@ -4,7 +4,7 @@
  * VFIO modules) and the command itself; the profile's checks are in
  * check_profile.c and the devices' folders (vmm/options.h).
  */
-#include "check.h"
+#include "app/check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +15,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "check_internal.h"
-#include "profile.h"
+#include "app/check_internal.h"
+#include "app/profile.h"
 #include "vfio/host.h"
 #include "vfio/names.h"
 

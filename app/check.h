@@ -18,8 +18,8 @@
 
 #include <stdint.h>
 
-#include "config.h"
-#include "report.h"
+#include "common/report.h"
+#include "vmm/config.h"
 #include "vmm/options.h" /* struct check_env */
 
 

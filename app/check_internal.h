@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "check.h"
+#include "app/check.h"
 
 enum check_cpu_vendor { CHECK_CPU_UNKNOWN, CHECK_CPU_INTEL, CHECK_CPU_AMD, CHECK_CPU_OTHER };
 

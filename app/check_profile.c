@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check_internal.h"
+#include "app/check_internal.h"
 #include "vfio/options.h"
 #include "vmm/options.h"
 

@@ -4,14 +4,14 @@
  * devices' VMM_OPTIONS() declarations (vmm/options.h), the same setters a
  * profile's keys go through; this file adds only --verbose and --help.
  */
-#include "cli.h"
+#include "app/cli.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/profile.h"
 #include "display-shm/options.h"
-#include "profile.h"
 #include "vmm/options.h"
 
 #define CLI_MAX_FLAGS 96

@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 
-#include "config.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/config.h"
 
 /* Parse `run [PROFILE] [FLAGS]` (argv[0] is "run") into cfg, which holds the
  * defaults: the profile is loaded first (profile.h), then every flag goes on

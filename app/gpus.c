@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "gpus.h"
+#include "app/gpus.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "vfio/host.h"
 #include "vfio/names.h"
+#include "vmm/config.h"
 
 /* One card: the functions of a slot that holds a GPU. */
 struct gpus_card {

@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct vfio_names;
 

@@ -7,17 +7,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "app/check.h"
+#include "app/cli.h"
+#include "app/gpus.h"
+#include "app/profile.h"
+#include "app/view.h"
+#include "app/viewer_child.h"
 #include "display-shm/options.h"
-#include "cli.h"
-#include "gpus.h"
 #include "passvm-config.h"
-#include "profile.h"
 #include "vfio/bind.h"
 #include "vfio/passthrough.h"
-#include "view.h"
-#include "viewer_child.h"
-#include "vm.h"
+#include "vmm/vm.h"
 
 static void usage(FILE *out)
 {

@@ -11,7 +11,7 @@
  * section headers itself (libinih does not report a header without keys).
  * libinih then splits each key line: name, value, inline comment.
  */
-#include "profile.h"
+#include "app/profile.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -15,8 +15,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/config.h"
 
 #define PROFILE_EXT ".ini"
 #define PROFILE_MAX_DIRS 2

@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "app/profile.h"
+#include "app/view.h"
+#include "display-shm/lgmp_wire.h"
 #include "display-shm/options.h"
-#include "lgmp_wire.h"
-#include "profile.h"
-#include "view.h"
-#include "viewer.h"
+#include "display-shm/viewer.h"
+#include "vmm/config.h"
 
 /* How often a missing or replaced file is looked for. */
 #define DSHM_VIEW_FILE_POLL_MS 500u

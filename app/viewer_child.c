@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "viewer_child.h"
+#include "app/viewer_child.h"
 
 #include <errno.h>
 #include <fcntl.h>

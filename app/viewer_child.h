@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct viewer_child {
 	const char *path;         /* the shm file it shows */

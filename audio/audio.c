@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audio.h"
+#include "audio/audio.h"
 
 bool audio_format_equal(const struct audio_format *a, const struct audio_format *b)
 {

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 
 #define AUDIO_MAX_CHANNELS 8
 #define AUDIO_MIN_RATE 8000

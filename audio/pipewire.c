@@ -33,7 +33,7 @@
 #include <pipewire/pipewire.h>
 #include <spa/param/audio/format-utils.h>
 
-#include "audio.h"
+#include "audio/audio.h"
 
 #define PW_IDLE_POLL_NS (20 * 1000 * 1000)
 #define PW_IDLE_PAUSE_MS 300

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scream.h"
+#include "audio/scream.h"
 
 /* ---- the header -------------------------------------------------------------------- */
 

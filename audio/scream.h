@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "audio.h"
-#include "scream_wire.h"
+#include "audio/audio.h"
+#include "audio/scream_wire.h"
 
 /* 192 kHz, 8 channels, 32 bit, 20 ms is 122880 bytes: room above that. */
 #define SCREAM_MAX_CHUNK (256u * 1024u)

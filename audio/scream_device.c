@@ -6,11 +6,11 @@
  */
 #include <stdlib.h>
 
-#include "audio.h"
+#include "audio/audio.h"
 #include "audio/options.h"
+#include "audio/scream.h"
 #include "vmm/hw/ivshmem.h"
-#include "scream.h"
-#include "vm.h"
+#include "vmm/vm.h"
 
 struct scream_device {
 	struct scream_source src;

@@ -42,11 +42,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audio.h"
+#include "audio/audio.h"
 #include "audio/options.h"
-#include "virtio/virtio_pci.h"
-#include "virtio_snd_proto.h"
-#include "vm.h"
+#include "audio/virtio_snd_proto.h"
+#include "vmm/virtio/virtio_pci.h"
+#include "vmm/vm.h"
 
 #define VSND_QUEUE_SIZE 256
 #define VSND_DECODE_FRAMES 1024u

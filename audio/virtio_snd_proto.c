@@ -3,8 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "scream.h"
-#include "virtio_snd_proto.h"
+#include "audio/scream.h"
+#include "audio/virtio_snd_proto.h"
 
 uint32_t vsnd_format_bytes(uint8_t format)
 {

@@ -21,7 +21,7 @@
 
 #include <linux/virtio_snd.h>
 
-#include "audio.h"
+#include "audio/audio.h"
 
 static_assert(sizeof(struct virtio_snd_config) == 12, "virtio_snd_config");
 static_assert(sizeof(struct virtio_snd_query_info) == 16, "virtio_snd_query_info");

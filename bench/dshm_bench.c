@@ -30,9 +30,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "dshm.h"
-#include "kvmfr_producer.h"
-#include "viewer.h"
+#include "display-shm/dshm.h"
+#include "display-shm/kvmfr_producer.h"
+#include "display-shm/viewer.h"
 
 #define BENCH_MAX_SAMPLES 20000u
 

@@ -5,8 +5,8 @@
  */
 #include <time.h>
 
-#include "dshm.h"
-#include "lgmp_wire.h"
+#include "display-shm/dshm.h"
+#include "display-shm/lgmp_wire.h"
 
 uint64_t dshm_now_ms(void)
 {

@@ -12,8 +12,8 @@
 #ifndef PASSVM_DSHM_H
 #define PASSVM_DSHM_H
 
-#include "kvmfr.h"
-#include "lgmp_client.h"
+#include "display-shm/kvmfr.h"
+#include "display-shm/lgmp_client.h"
 
 enum dshm_status {
 	DSHM_OK = 0,

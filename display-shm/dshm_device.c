@@ -5,7 +5,7 @@
  */
 #include "display-shm/options.h"
 #include "vmm/hw/ivshmem.h"
-#include "vm.h"
+#include "vmm/vm.h"
 
 static int dshm_device_init(struct vm *vm, struct error *err)
 {

@@ -7,7 +7,7 @@
 #include <sched.h>
 #include <time.h>
 
-#include "kvmfr.h"
+#include "display-shm/kvmfr.h"
 
 const char *kvmfr_frame_type_name(uint32_t type)
 {

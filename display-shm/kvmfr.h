@@ -12,10 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dshm_region.h"
-#include "kvmfr_wire.h"
-#include "lgmp_client.h"
-#include "util.h"
+#include "common/util.h"
+#include "display-shm/dshm_region.h"
+#include "display-shm/kvmfr_wire.h"
+#include "display-shm/lgmp_client.h"
 
 #define KVMFR_MAX_DIM 16384u       /* frame width/height limit */
 #define KVMFR_MAX_CURSOR 512u      /* LG's pointer buffers hold 512x512x4 */

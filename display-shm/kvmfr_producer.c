@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kvmfr_producer.h"
+#include "display-shm/kvmfr_producer.h"
 
 /* udata: the KVMFR header and an OSINFO record (os 0 = Linux). */
 static uint32_t make_udata(uint8_t *buf, const char *hostver)

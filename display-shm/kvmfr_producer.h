@@ -7,8 +7,8 @@
 #ifndef PASSVM_KVMFR_PRODUCER_H
 #define PASSVM_KVMFR_PRODUCER_H
 
-#include "kvmfr_wire.h"
-#include "lgmp_host.h"
+#include "display-shm/kvmfr_wire.h"
+#include "display-shm/lgmp_host.h"
 
 #define KVMFR_PRODUCER_SHAPES 3u
 #define KVMFR_PRODUCER_SHAPE_BYTES (sizeof(struct kvmfr_wire_cursor) + 512u * 512u * 4u)

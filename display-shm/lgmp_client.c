@@ -8,8 +8,8 @@
 #include <sched.h>
 #include <stddef.h>
 
-#include "lgmp_client.h"
-#include "lgmp_wire.h"
+#include "display-shm/lgmp_client.h"
+#include "display-shm/lgmp_wire.h"
 
 #define Q(field) offsetof(struct lgmp_wire_queue, field)
 #define H(field) offsetof(struct lgmp_wire_header, field)

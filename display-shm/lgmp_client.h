@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dshm_region.h"
-#include "util.h"
+#include "common/util.h"
+#include "display-shm/dshm_region.h"
 
 enum lgmp_status {
 	LGMP_OK = 0,

@@ -3,7 +3,7 @@
 #include <sched.h>
 #include <string.h>
 
-#include "lgmp_host.h"
+#include "display-shm/lgmp_host.h"
 
 #define A_LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define A_ST(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dshm_region.h"
-#include "lgmp_wire.h"
-#include "util.h"
+#include "common/util.h"
+#include "display-shm/dshm_region.h"
+#include "display-shm/lgmp_wire.h"
 
 struct lgmp_host {
 	struct dshm_region r;

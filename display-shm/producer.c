@@ -25,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dshm.h"
-#include "kvmfr_producer.h"
-#include "testpattern.h"
+#include "display-shm/dshm.h"
+#include "display-shm/kvmfr_producer.h"
+#include "display-shm/testpattern.h"
 
 struct opts {
 	const char *file, *sysfs;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "viewer.h"
+#include "display-shm/viewer.h"
 
 /* LG's client gives a frame ~10 ms to arrive before it gives up on it. */
 #define DSHM_VIEW_WP_TIMEOUT_US 10000u

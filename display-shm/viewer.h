@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dshm.h"
+#include "display-shm/dshm.h"
 
 /* Pixel layouts the back end's frame texture is created with. */
 enum dshm_view_fmt {

@@ -2,7 +2,7 @@
 /* The viewer's back end when passvm is built without SDL2: says how to get it. */
 #include <stdio.h>
 
-#include "viewer.h"
+#include "display-shm/viewer.h"
 
 struct dshm_view_sdl *dshm_view_sdl_open(const struct dshm_view_sdl_opts *o,
 					 struct dshm_view_ops *ops, struct error *err)

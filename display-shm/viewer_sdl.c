@@ -9,7 +9,7 @@
 
 #include <SDL.h>
 
-#include "viewer.h"
+#include "display-shm/viewer.h"
 
 struct dshm_view_sdl {
 	SDL_Window *win;

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/util.h"
 #include "input/virtio_input.h"
-#include "util.h"
 
 struct input_evdev;
 

@@ -9,12 +9,12 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "evloop.h"
 #include "input/evdev.h"
 #include "input/options.h"
 #include "input/virtio_input.h"
-#include "vm.h"
+#include "vmm/config.h"
+#include "vmm/evloop.h"
+#include "vmm/vm.h"
 
 /* ---- the toggle combination ----------------------------------------------------- */
 

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 
 #define INPUT_TOGGLE_MAX_KEYS 8
 #define INPUT_TOGGLE_DEFAULT "KEY_LEFTCTRL+KEY_RIGHTCTRL"

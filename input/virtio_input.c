@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virtio/virtio_pci.h"
-#include "vm.h"
+#include "vmm/virtio/virtio_pci.h"
+#include "vmm/vm.h"
 
 /* Events waiting for guest buffers: a few seconds of a gaming mouse. */
 #define VI_PENDING 1024u

@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/util.h"
 #include "input/virtio_input_wire.h"
-#include "util.h"
 
 struct vm;
 struct virtio_input;

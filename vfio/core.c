@@ -17,8 +17,8 @@
 
 #include <linux/vfio.h>
 
-#include "memory.h"
 #include "vfio/iommu.h"
+#include "vmm/memory.h"
 
 void vfio_close_fd(int *fd)
 {

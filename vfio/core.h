@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/util.h"
 #include "vfio/options.h" /* enum vfio_backend */
-#include "util.h"
 
 struct gmem;
 struct vfio_iommu_ops;

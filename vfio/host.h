@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 #include "vfio/pci_addr.h" /* struct vfio_host_addr: callers get it through here too */
 
 /* Can the device be reset on its own (VFIO_DEVICE_RESET at VM start/stop)? */

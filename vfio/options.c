@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "vfio/pci_addr.h"
 #include "vfio/options.h"
+#include "vfio/pci_addr.h"
 
 int vfio_backend_parse(const char *s, enum vfio_backend *out, struct error *err)
 {

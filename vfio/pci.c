@@ -20,7 +20,7 @@
 
 #include "vfio/host.h"
 #include "vfio/passthrough.h"
-#include "vm.h"
+#include "vmm/vm.h"
 
 #define VFIO_PCI_ROM_MAX (64 * MiB)
 #define VFIO_PCI_CLASS_DISPLAY 0x03

@@ -56,8 +56,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../vmm/pci.h" /* not "pci.h": that would be this file */
 #include "vfio/core.h"
+#include "vmm/pci.h"
 
 struct vm;
 struct vfio_pci_set;

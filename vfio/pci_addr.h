@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 
 /* A PCI function's address on the host: domain:bus:slot.function. */
 struct vfio_host_addr {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "bus.h"
+#include "vmm/bus.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct bus_ops {
 	/* offset is relative to the registered base; len is 1, 2, 4 or 8. */

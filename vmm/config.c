@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "config.h"
+#include "vmm/config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hostcpu.h"
-#include "options.h"
-#include "topology.h"
+#include "vmm/hostcpu.h"
+#include "vmm/options.h"
+#include "vmm/topology.h"
 
 void config_defaults(struct vm_config *c)
 {

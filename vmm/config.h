@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "memory.h"
+#include "vmm/memory.h"
 
 #define CONFIG_MAX_CPUS 256
 /* Bytes the devices' blocks of settings share (options.h). */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "evloop.h"
+#include "vmm/evloop.h"
 
 #include <errno.h>
 #include <stdlib.h>

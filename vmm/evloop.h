@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
-#include "util.h"
+#include "common/util.h"
 
 typedef void (*evloop_fn)(void *opaque, int fd, uint32_t events);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "hostcpu.h"
+#include "vmm/hostcpu.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/config.h"
 
 #define HOSTCPU_MAX_THREADS 8  /* SMT threads per core */
 

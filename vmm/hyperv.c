@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Hyper-V enlightenments on KVM's Hyper-V emulation (see hyperv.h). */
-#include "hyperv.h"
+#include "vmm/hyperv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vcpu.h"
-#include "vm.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
 
 /* Hyper-V TLFS: CPUID leaf 0x40000003 (features) bits this file touches. */
 #define HV_EAX_SYNIC          (1u << 2)   /* SynIC MSRs */

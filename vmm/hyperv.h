@@ -26,7 +26,7 @@
 
 #include <linux/kvm.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct vm;
 struct vcpu;

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "irq.h"
-#include "vm.h"
+#include "vmm/irq.h"
+#include "vmm/vm.h"
 
 #define IRQ_ROUTES_MAX VM_MAX_GSI
 

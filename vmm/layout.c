@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "layout.h"
+#include "vmm/layout.h"
 
-#include "util.h"
+#include "common/util.h"
 
 /* A 64-bit window this large fits several rebar'd GPUs (a 24 GiB card's BAR
  * is 32 GiB). It shrinks on CPUs with few physical address bits. */

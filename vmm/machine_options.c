@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
-#include "topology.h"
+#include "vmm/options.h"
+#include "vmm/topology.h"
 
 #define MACHINE_MAX_NAME 64
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "memory.h"
+#include "vmm/memory.h"
 
 #include <errno.h>
 #include <linux/kvm.h>

@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "layout.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/layout.h"
 
 #define GMEM_MAX_REGIONS 4
 

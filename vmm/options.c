@@ -5,7 +5,7 @@
  * one after another in the order the linker put the declarations, so a
  * block's place is fixed for the life of the program.
  */
-#include "options.h"
+#include "vmm/options.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -28,9 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "report.h"
-#include "util.h"
+#include "common/report.h"
+#include "common/util.h"
+#include "vmm/config.h"
 
 struct vmm_options;
 struct vfio_names;

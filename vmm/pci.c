@@ -6,12 +6,12 @@
  * (pci_msix.c), the host bridge and config access mechanisms (pci_host.c),
  * the address-window allocator (pci_window.c).
  */
-#include "pci_internal.h"
+#include "vmm/pci_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "vm.h"
+#include "vmm/vm.h"
 
 #define PCI_BAR_UPPER (1u << 8) /* internal: upper half of a 64-bit BAR */
 #define PCI_PORT_LIMIT 0x10000ULL

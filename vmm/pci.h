@@ -46,8 +46,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/bus.h"
 
 struct vm;
 struct pci_bus;

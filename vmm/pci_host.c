@@ -7,11 +7,11 @@
  * SMRAM belong here), while the bus only answers pci_bus_cfg_read/write for
  * a bus/devfn/register, whichever mechanism asked.
  */
-#include "pci_internal.h"
+#include "vmm/pci_internal.h"
 
 #include <string.h>
 
-#include "vm.h"
+#include "vmm/vm.h"
 
 #define CF8_ENABLE   0x80000000u
 #define CF8_WMASK    0x8FFFFFFCu /* enable, ext reg 27:24, bus, devfn, reg 7:2 */
@@ -232,7 +232,7 @@ static int host_type_init(struct vm *vm, struct error *err)
 	return 0;
 }
 
-VMM_DEVICE(pci_host_type) = {
+VMM_DEVICE(pci_host_device) = {
 	.name = "pci-host",
 	.order = VMM_ORDER_BUS,
 	.init = host_type_init,

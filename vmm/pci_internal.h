@@ -12,7 +12,7 @@
 #ifndef PASSVM_PCI_INTERNAL_H
 #define PASSVM_PCI_INTERNAL_H
 
-#include "pci.h"
+#include "vmm/pci.h"
 
 static inline bool pci_bar_is_io(const struct pci_bar *b)
 {

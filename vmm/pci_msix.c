@@ -7,7 +7,7 @@
  * its own contract with KVM; the bus only routes BAR accesses, message
  * control writes and resets here (pci_internal.h).
  */
-#include "pci_internal.h"
+#include "vmm/pci_internal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "vm.h"
+#include "vmm/vm.h"
 
 static bool msix_masked(const struct pci_msix *m, unsigned i)
 {

@@ -4,7 +4,7 @@
  * VMM, acting as firmware, places BARs in (pci.c). Separate because it
  * knows nothing of PCI: a sorted list of taken ranges inside [base, end).
  */
-#include "pci_internal.h"
+#include "vmm/pci_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

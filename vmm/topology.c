@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "topology.h"
+#include "vmm/topology.h"
 
 #include <errno.h>
 #include <linux/kvm.h>

@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/config.h"
 
 struct kvm_cpuid_entry2;
 

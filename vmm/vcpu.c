@@ -4,7 +4,7 @@
  * VM's buses; anything fatal (triple fault, internal error, failed entry)
  * stops the VM with the register state in the exit detail.
  */
-#include "vcpu.h"
+#include "vmm/vcpu.h"
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -18,9 +18,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "hyperv.h"
-#include "topology.h"
-#include "vm.h"
+#include "vmm/hyperv.h"
+#include "vmm/topology.h"
+#include "vmm/vm.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct vm;
 

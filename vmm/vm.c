@@ -5,7 +5,7 @@
  * threads and the event loop until something asks the VM to stop, and tear
  * everything down in reverse.
  */
-#include "vm.h"
+#include "vmm/vm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,9 +22,9 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include "hyperv.h"
-#include "topology.h"
-#include "vcpu.h"
+#include "vmm/hyperv.h"
+#include "vmm/topology.h"
+#include "vmm/vcpu.h"
 
 /* The linker collects every VMM_DEVICE() pointer into this section. */
 extern const struct vmm_device_type *const __start_passvm_devices[];

@@ -20,13 +20,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bus.h"
-#include "config.h"
-#include "evloop.h"
-#include "irq.h"
-#include "layout.h"
-#include "memory.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/bus.h"
+#include "vmm/config.h"
+#include "vmm/evloop.h"
+#include "vmm/irq.h"
+#include "vmm/layout.h"
+#include "vmm/memory.h"
 
 struct vm;
 struct vcpu;
@@ -53,6 +53,7 @@ struct vmm_device_type {
 	int (*init)(struct vm *vm, struct error *err);
 };
 
+/* VMM_DEVICE(NAME_device) = { ... }: one per device type, named NAME_device. */
 #define VMM_DEVICE(ident)                                                      \
 	static const struct vmm_device_type ident;                             \
 	static const struct vmm_device_type *const ident##_ptr                 \

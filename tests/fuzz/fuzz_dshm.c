@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dshm.h"
-#include "kvmfr_producer.h"
+#include "display-shm/dshm.h"
+#include "display-shm/kvmfr_producer.h"
 
 #define REGION (4 * 1024 * 1024)
 

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memory.h"
-#include "virtio/virtqueue.h"
+#include "vmm/memory.h"
+#include "vmm/virtio/virtqueue.h"
 
 #define R0_SIZE (64 * 1024)
 #define R1_GPA  0x100000000ULL

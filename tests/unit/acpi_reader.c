@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* See acpi_reader.h. */
-#include "acpi_reader.h"
+#include "tests/unit/acpi_reader.h"
 
 #include <string.h>
 
-#include "boot/acpi_wire.h"
+#include "vmm/boot/acpi_wire.h"
 
 /* Map the table at gpa, check its signature (if sig), length and checksum. */
 static const uint8_t *acpi_table_at(const struct gmem *m, uint64_t gpa, const char *sig,

@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "memory.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/memory.h"
 
 /*
  * Walk RSDP -> XSDT -> every table (and FADT -> DSDT, FACS) in guest RAM and

@@ -19,10 +19,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "layout.h"
-#include "memory.h"
-#include "vm.h"
+#include "vmm/config.h"
+#include "vmm/layout.h"
+#include "vmm/memory.h"
+#include "vmm/vm.h"
 
 struct boot_fixture {
 	struct vm vm;

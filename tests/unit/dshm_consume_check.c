@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dshm.h"
-#include "testpattern.h"
+#include "display-shm/dshm.h"
+#include "display-shm/testpattern.h"
 
 struct tally {
 	unsigned frames, cursors, shapes, bad;

@@ -21,14 +21,14 @@
 
 #include <cmocka.h>
 
-#include "bus.h"
-#include "config.h"
-#include "evloop.h"
-#include "layout.h"
-#include "memory.h"
-#include "pci.h"
-#include "virtio/rng.h"
-#include "vm.h"
+#include "vmm/bus.h"
+#include "vmm/config.h"
+#include "vmm/evloop.h"
+#include "vmm/layout.h"
+#include "vmm/memory.h"
+#include "vmm/pci.h"
+#include "vmm/virtio/rng.h"
+#include "vmm/vm.h"
 
 struct pci_fixture {
 	struct vm vm;

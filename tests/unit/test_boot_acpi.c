@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ACPI tables (vmm/boot/acpi.c) and the AML builder (vmm/boot/acpi_aml.c). */
-#include "boot_fixture.h"
+#include "tests/unit/boot_fixture.h"
 
-#include "acpi_reader.h"
-#include "boot/acpi.h"
-#include "boot/acpi_aml.h"
-#include "pci.h"
+#include "tests/unit/acpi_reader.h"
+#include "vmm/boot/acpi.h"
+#include "vmm/boot/acpi_aml.h"
+#include "vmm/pci.h"
 
 /* ---- AML builder ----------------------------------------------------------- */
 

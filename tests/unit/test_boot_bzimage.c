@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* bzImage loading (vmm/boot/bzimage.c) with synthetic images. */
-#include "boot_fixture.h"
+#include "tests/unit/boot_fixture.h"
 
-#include "boot/boot.h"
-#include "boot/e820.h"
+#include "vmm/boot/boot.h"
+#include "vmm/boot/e820.h"
 
 #define PM_MAGIC 0x5a
 

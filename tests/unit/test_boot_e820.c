@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "boot/e820.h"
-#include "layout.h"
+#include "vmm/boot/e820.h"
+#include "vmm/layout.h"
 
 static void build(uint64_t ram, struct e820_map *m)
 {

@@ -2,10 +2,10 @@
 /* PVH loading of ELF kernels (vmm/boot/pvh.c) with synthetic ELF files. */
 #include <elf.h>
 
-#include "boot_fixture.h"
+#include "tests/unit/boot_fixture.h"
 
-#include "boot/boot.h"
-#include "boot/e820.h"
+#include "vmm/boot/boot.h"
+#include "vmm/boot/e820.h"
 
 #define NOTE_OFF  0x200
 #define DATA_OFF  0x1000

@@ -6,21 +6,21 @@
  * asks for (huge pages, pinning and isolation, memlock, shm space). The
  * configs are filled directly, as a profile would fill them.
  */
-#include "fake_sysfs.h"
+#include "tests/unit/fake_sysfs.h"
 
 #include <fcntl.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 
-#include "check.h"
-#include "check_internal.h"
-#include "config.h"
+#include "app/check.h"
+#include "app/check_internal.h"
+#include "common/report.h"
 #include "display-shm/options.h"
 #include "input/options.h"
-#include "vfio/options.h"
-#include "report.h"
-#include "vfio/pci_addr.h"
 #include "vfio/names.h"
+#include "vfio/options.h"
+#include "vfio/pci_addr.h"
+#include "vmm/config.h"
 
 struct tc {
 	struct fake_host *h;

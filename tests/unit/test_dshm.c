@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "dshm.h"
-#include "kvmfr_producer.h"
-#include "lgmp_wire.h"
+#include "display-shm/dshm.h"
+#include "display-shm/kvmfr_producer.h"
+#include "display-shm/lgmp_wire.h"
 
 #define REGION (8 * MiB)
 #define W 64

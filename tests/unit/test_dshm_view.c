@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "kvmfr_producer.h"
-#include "lgmp_wire.h"
-#include "viewer.h"
+#include "display-shm/kvmfr_producer.h"
+#include "display-shm/lgmp_wire.h"
+#include "display-shm/viewer.h"
 
 #define REGION (8 * MiB)
 #define W 64

@@ -4,9 +4,9 @@
  * functions, names from the tests' own pci.ids, IOMMU groups and their
  * verdicts, drivers, and [passthrough.NAME] lines a profile accepts.
  */
-#include "fake_sysfs.h"
+#include "tests/unit/fake_sysfs.h"
 
-#include "gpus.h"
+#include "app/gpus.h"
 #include "vfio/host.h"
 #include "vfio/names.h"
 

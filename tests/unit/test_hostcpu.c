@@ -5,10 +5,10 @@
  * CPU with two CCDs (two L3 groups), two packages without an L3, offline
  * CPUs, and sysfs trees that are broken.
  */
-#include "fake_sysfs.h"
+#include "tests/unit/fake_sysfs.h"
 
-#include "config.h"
-#include "hostcpu.h"
+#include "vmm/config.h"
+#include "vmm/hostcpu.h"
 
 struct th {
 	struct fake_host *h;

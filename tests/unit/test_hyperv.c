@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "hyperv.h"
+#include "vmm/hyperv.h"
 
 #define ROOM 32
 

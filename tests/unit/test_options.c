@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
+#include "app/cli.h"
 #include "passvm-config.h"
 #include "vmm/options.h"
 

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "check.h"
-#include "cli.h"
-#include "profile.h"
+#include "app/check.h"
+#include "app/cli.h"
+#include "app/profile.h"
 #include "vmm/options.h"
 
 /* ---- the device's own declaration -------------------------------------------- */

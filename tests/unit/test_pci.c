@@ -3,7 +3,7 @@
  * PCI bus unit tests: config space through CF8/CFC and ECAM, BAR sizing and
  * decode, hostile BAR programming, capabilities, multifunction, MSI-X.
  */
-#include "pci_fixture.h"
+#include "tests/unit/pci_fixture.h"
 
 /* ---- a test device ----------------------------------------------------------- */
 

@@ -18,13 +18,13 @@
 
 #include <cmocka.h>
 
-#include "passvm-config.h"
-#include "profile.h"
+#include "app/profile.h"
 #include "audio/options.h"
 #include "display-shm/options.h"
 #include "input/options.h"
+#include "passvm-config.h"
 #include "vfio/options.h"
-#include "virtio/blk.h"
+#include "vmm/virtio/blk.h"
 
 struct fixture {
 	char dir[PATH_MAX];        /* canonical: what relative paths resolve against */

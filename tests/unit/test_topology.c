@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "topology.h"
+#include "vmm/topology.h"
 
 static struct cpu_topology topo(unsigned s, unsigned c, unsigned t)
 {

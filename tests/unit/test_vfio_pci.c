@@ -10,9 +10,9 @@
 #include <fcntl.h>
 #include <linux/vfio.h>
 
-#include "pci_fixture.h"
+#include "tests/unit/pci_fixture.h"
 
-#include "cli.h"
+#include "app/cli.h"
 #include "vfio/pci.h"
 
 #define BAR0_OFF  0x10000

@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
+#include "app/cli.h"
+#include "app/viewer_child.h"
 #include "display-shm/options.h"
-#include "viewer_child.h"
 
 static double now_s(void)
 {

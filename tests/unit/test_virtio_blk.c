@@ -11,10 +11,10 @@
 #include <linux/virtio_blk.h>
 #include <sys/stat.h>
 
-#include "pci_fixture.h"
-#include "virtio/blk.h"
-#include "virtio/rng.h"
-#include "virtio/virtio_pci.h"
+#include "tests/unit/pci_fixture.h"
+#include "vmm/virtio/blk.h"
+#include "vmm/virtio/rng.h"
+#include "vmm/virtio/virtio_pci.h"
 
 #define QSZ        64
 #define G_DESC     0x100000ULL

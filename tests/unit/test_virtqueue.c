@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "layout.h"
-#include "memory.h"
-#include "virtio/virtqueue.h"
+#include "vmm/layout.h"
+#include "vmm/memory.h"
+#include "vmm/virtio/virtqueue.h"
 
 #define QSZ    16
 #define DESC   0x100000ULL

@@ -6,17 +6,17 @@
  * hardware: PM1a event/control blocks for S5 power-off, the reset register
  * at 0xCF9, SCI on IRQ 9; ACPI is always enabled (SMI_CMD = 0).
  */
-#include "acpi.h"
+#include "vmm/boot/acpi.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi_aml.h"
-#include "acpi_wire.h"
-#include "pci.h"
-#include "topology.h"
-#include "vm.h"
+#include "vmm/boot/acpi_aml.h"
+#include "vmm/boot/acpi_wire.h"
+#include "vmm/pci.h"
+#include "vmm/topology.h"
+#include "vmm/vm.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "ACPI tables are built in host order");
 

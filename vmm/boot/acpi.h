@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "memory.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/memory.h"
 
 struct vm;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "acpi_aml.h"
+#include "vmm/boot/acpi_aml.h"
 
 #include <stdlib.h>
 #include <string.h>

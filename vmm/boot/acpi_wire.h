@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "acpi.h"
+#include "vmm/boot/acpi.h"
 
 struct acpi_rsdp {
 	char signature[8];          /* "RSD PTR " */

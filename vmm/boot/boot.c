@@ -4,7 +4,7 @@
  * format loader. Also the pieces both loaders share: bounds-checked reads
  * into guest RAM, the command line and the initrd placement.
  */
-#include "boot.h"
+#include "vmm/boot/boot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "loader.h"
-#include "vm.h"
+#include "vmm/boot/loader.h"
+#include "vmm/vm.h"
 
 #define PAGE_SIZE 4096ULL
 

@@ -26,7 +26,7 @@
 
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct vm;
 

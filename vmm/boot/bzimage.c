@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "loader.h"
+#include "vmm/boot/loader.h"
 
 /* Offsets in the file (setup header at 0x1f1) and in the zero page alike. */
 #define BZ_SETUP_SECTS      0x1f1

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "e820.h"
+#include "vmm/boot/e820.h"
 
 #include <string.h>
 

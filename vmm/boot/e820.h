@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "layout.h"
-#include "util.h"
+#include "common/util.h"
+#include "vmm/layout.h"
 
 /* Type numbers shared by E820 and XEN_HVM_MEMMAP_TYPE_*. */
 enum e820_type {

@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "boot.h"
-#include "e820.h"
-#include "memory.h"
-#include "vm.h"
+#include "vmm/boot/boot.h"
+#include "vmm/boot/e820.h"
+#include "vmm/memory.h"
+#include "vmm/vm.h"
 
 struct boot_file {
 	const char *what;   /* "kernel", "initrd": for messages */

@@ -27,9 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ivshmem.h"
-#include "pci.h"
-#include "vm.h"
+#include "vmm/hw/ivshmem.h"
+#include "vmm/pci.h"
+#include "vmm/vm.h"
 
 #define IVSHMEM_VENDOR 0x1af4 /* Red Hat (Qumranet) */
 #define IVSHMEM_DEVICE 0x1110

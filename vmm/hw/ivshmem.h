@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "util.h"
+#include "common/util.h"
 
 struct vm;
 struct ivshmem;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vm.h"
+#include "vmm/vm.h"
 
 #define PM1_CNT_SCI_EN  0x0001
 #define PM1_CNT_SLP_EN  0x2000

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pci.h"
-#include "vm.h"
+#include "vmm/pci.h"
+#include "vmm/vm.h"
 
 #define PVPANIC_VENDOR 0x1b36 /* Red Hat, Inc. (QEMU's PCI ids) */
 #define PVPANIC_DEVICE 0x0011

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "vm.h"
+#include "vmm/vm.h"
 
 struct rtc {
 	pthread_mutex_t lock;

@@ -14,8 +14,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "options.h"
-#include "vm.h"
+#include "vmm/options.h"
+#include "vmm/vm.h"
 
 #define UART_RX_FIFO 64
 

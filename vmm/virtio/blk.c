@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blk.h"
-#include "virtio_pci.h"
-#include "vm.h"
+#include "vmm/virtio/blk.h"
+#include "vmm/virtio/virtio_pci.h"
+#include "vmm/vm.h"
 
 #define BLK_SECTOR     512u
 #define BLK_QUEUE_SIZE 256u
@@ -318,7 +318,7 @@ static int virtio_blk_init(struct vm *vm, struct error *err)
 	return 0;
 }
 
-VMM_DEVICE(virtio_blk_type) = {
+VMM_DEVICE(virtio_blk_device) = {
 	.name = "virtio-blk",
 	.order = VMM_ORDER_DEVICE,
 	.init = virtio_blk_init,

@@ -6,8 +6,8 @@
 #ifndef PASSVM_VIRTIO_BLK_H
 #define PASSVM_VIRTIO_BLK_H
 
-#include "options.h"
-#include "virtio_pci.h"
+#include "vmm/options.h"
+#include "vmm/virtio/virtio_pci.h"
 
 struct vm;
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "rng.h"
-#include "virtio_pci.h"
-#include "vm.h"
+#include "vmm/virtio/rng.h"
+#include "vmm/virtio/virtio_pci.h"
+#include "vmm/vm.h"
 
 /* Per request; a driver asking for more gets a short (legal) answer. */
 #define RNG_MAX_PER_REQUEST (64 * 1024)
@@ -74,7 +74,7 @@ static int virtio_rng_init(struct vm *vm, struct error *err)
 	return 0;
 }
 
-VMM_DEVICE(virtio_rng_type) = {
+VMM_DEVICE(virtio_rng_device) = {
 	.name = "virtio-rng",
 	.order = VMM_ORDER_DEVICE,
 	.init = virtio_rng_init,

@@ -3,8 +3,8 @@
 #ifndef PASSVM_VIRTIO_RNG_H
 #define PASSVM_VIRTIO_RNG_H
 
-#include "options.h"
-#include "virtio_pci.h"
+#include "vmm/options.h"
+#include "vmm/virtio/virtio_pci.h"
 
 struct vm;
 

@@ -2,7 +2,7 @@
 /*
  * Modern virtio-pci transport (virtio 1.2, 4.1). See virtio_pci.h.
  */
-#include "virtio_pci.h"
+#include "vmm/virtio/virtio_pci.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "vm.h"
+#include "vmm/vm.h"
 
 /* Common configuration fields (virtio 1.2, 4.1.4.3). */
 enum {

@@ -36,8 +36,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pci.h"
-#include "virtqueue.h"
+#include "vmm/pci.h"
+#include "vmm/virtio/virtqueue.h"
 
 struct vm;
 struct virtio_dev;

@@ -6,13 +6,13 @@
  *   device (used):    le16 flags; le16 idx; { le32 id; le32 len; } ring[size];
  *                     le16 avail_event;
  */
-#include "virtqueue.h"
+#include "vmm/virtio/virtqueue.h"
 
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "common/util.h"
 
 #define DESC_SIZE 16u
 

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "memory.h"
+#include "vmm/memory.h"
 
 #define VQ_MAX_SIZE  1024  /* largest queue this VMM offers */
 #define VQ_MAX_SEGS  1024  /* descriptors per chain, direct + indirect */
