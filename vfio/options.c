@@ -50,14 +50,9 @@ VMM_OPTIONS(vfio_machine_options) = {
 static int vfio_open(struct vmm_option_ctx *ctx, const char *item, struct error *err)
 {
 	struct vfio_config *vc = ctx->part;
-	if (vc->n >= VFIO_MAX_PASSTHROUGH) {
-		if (ctx->flag)
-			return err_setf(err, "at most %d passthrough devices", VFIO_MAX_PASSTHROUGH);
-		return err_setf(err, "too many passthrough devices: a VM has at most %d "
-				"([passthrough.%s] would be device %u)", VFIO_MAX_PASSTHROUGH, item,
-				vc->n + 1);
-	}
-	ctx->item = (int)vc->n++;
+	if (vmm_option_new_item(ctx, &vc->n, VFIO_MAX_PASSTHROUGH, "passthrough devices", "device",
+				item, err))
+		return -1;
 	vc->devices[ctx->item] = (struct passthrough_config){ .romfile = NULL };
 	vc->line[ctx->item] = ctx->line;
 	vc->address_line[ctx->item] = 0;

@@ -120,6 +120,19 @@ unsigned vmm_option_line_of(const struct vmm_option_ctx *ctx, int item, const ch
 	return ctx->src->line_of(ctx->src_opaque, ctx->options, item, key);
 }
 
+int vmm_option_new_item(struct vmm_option_ctx *ctx, unsigned *n, unsigned max,
+			const char *what, const char *one, const char *item, struct error *err)
+{
+	if (*n < max) {
+		ctx->item = (int)(*n)++;
+		return 0;
+	}
+	if (ctx->flag)
+		return err_setf(err, "at most %u %s", max, what);
+	return err_setf(err, "too many %s: a VM has at most %u ([%s.%s] would be %s %u)", what, max,
+			ctx->options->section, item, one, *n + 1);
+}
+
 int vmm_option_hint(struct error *err, const char *hint)
 {
 	char old[sizeof(err->msg)];

@@ -136,6 +136,11 @@ int vmm_option_uint(const char *value, unsigned min, unsigned max, unsigned *out
 /* The line key (NULL: the header) was set on in item `item` (-1: an
  * unnamed section) of the context's declaration; 0: not set, or flags. */
 unsigned vmm_option_line_of(const struct vmm_option_ctx *ctx, int item, const char *key);
+/* A named section's open: the next of at most `max` items (*n counts them),
+ * as ctx->item; past max, an error naming what there are too many of
+ * ("disks") and what this one would have been ("disk" 9). */
+int vmm_option_new_item(struct vmm_option_ctx *ctx, unsigned *n, unsigned max,
+			const char *what, const char *one, const char *item, struct error *err);
 /* Append "; HINT" to err's explanation. Returns -1. */
 int vmm_option_hint(struct error *err, const char *hint);
 

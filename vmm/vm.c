@@ -42,6 +42,18 @@ int vm_device_add(struct vm *vm, const char *name, void *state,
 	return 0;
 }
 
+void *vm_device_new(struct vm *vm, const char *name, size_t size,
+		    void (*destroy)(struct vm *, void *), struct error *err)
+{
+	void *state = calloc(1, size);
+	if (!state || vm_device_add(vm, name, state, destroy, err)) {
+		free(state);
+		err_setf(err, "out of memory");
+		return NULL;
+	}
+	return state;
+}
+
 static int vm_open_kvm(struct vm *vm, struct error *err)
 {
 	const char *path = vm->cfg->kvm_path;

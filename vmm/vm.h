@@ -70,6 +70,10 @@ struct vm_device {
 
 int vm_device_add(struct vm *vm, const char *name, void *state,
 		  void (*destroy)(struct vm *, void *), struct error *err);
+/* A device's state: `size` zeroed bytes, added as above (destroy runs with the
+ * VM's teardown and frees it). NULL (err set) when out of memory. */
+void *vm_device_new(struct vm *vm, const char *name, size_t size,
+		    void (*destroy)(struct vm *, void *), struct error *err);
 
 /* Guest reset is handled by tearing the VM down and creating it again (fresh
  * RAM, fresh device state), so devices need no reset hook of their own. */

@@ -117,15 +117,11 @@ static void platform_destroy(struct vm *vm, void *state)
 
 static int platform_init(struct vm *vm, struct error *err)
 {
-	struct platform *p = calloc(1, sizeof(*p));
+	struct platform *p = vm_device_new(vm, "platform", sizeof(*p), platform_destroy, err);
 	if (!p)
-		return err_setf(err, "out of memory");
+		return -1;
 	p->vm = vm;
 	pthread_mutex_init(&p->lock, NULL);
-	if (vm_device_add(vm, "platform", p, platform_destroy, err)) {
-		platform_destroy(vm, p);
-		return -1;
-	}
 	const struct {
 		uint64_t base, len;
 		const struct bus_ops *ops;

@@ -77,14 +77,10 @@ static void rtc_destroy(struct vm *vm, void *state)
 
 static int rtc_init(struct vm *vm, struct error *err)
 {
-	struct rtc *p = calloc(1, sizeof(*p));
+	struct rtc *p = vm_device_new(vm, "rtc", sizeof(*p), rtc_destroy, err);
 	if (!p)
-		return err_setf(err, "out of memory");
-	pthread_mutex_init(&p->lock, NULL);
-	if (vm_device_add(vm, "rtc", p, rtc_destroy, err)) {
-		rtc_destroy(vm, p);
 		return -1;
-	}
+	pthread_mutex_init(&p->lock, NULL);
 	return bus_register(&vm->pio, 0x70, 2, &cmos_ops, p, "CMOS RTC", err);
 }
 

@@ -329,13 +329,8 @@ VMM_DEVICE(virtio_blk_device) = {
 static int blk_section_open(struct vmm_option_ctx *ctx, const char *item, struct error *err)
 {
 	struct blk_config *bc = ctx->part;
-	if (bc->n >= BLK_MAX_DISKS) {
-		if (ctx->flag)
-			return err_setf(err, "at most %d disks", BLK_MAX_DISKS);
-		return err_setf(err, "too many disks: a VM has at most %d ([disk.%s] would be "
-				"disk %u)", BLK_MAX_DISKS, item, bc->n + 1);
-	}
-	ctx->item = (int)bc->n++;
+	if (vmm_option_new_item(ctx, &bc->n, BLK_MAX_DISKS, "disks", "disk", item, err))
+		return -1;
 	bc->disks[ctx->item] = (struct disk_config){ .path = NULL };
 	bc->line[ctx->item] = ctx->line;
 	return 0;
