@@ -31,6 +31,7 @@
 struct vm;
 struct vcpu;
 struct pci_bus;
+struct fw_cfg;
 struct kvm_cpuid2;
 struct kvm_irq_routing;
 
@@ -106,6 +107,7 @@ struct vm {
 	struct bus mmio;
 	struct evloop loop;
 	struct pci_bus *pci;          /* set by the PCI host bridge device */
+	struct fw_cfg *fw_cfg;        /* set by the fw_cfg device (vmm/hw/fw_cfg.h) */
 	/* KVM memslots beyond guest RAM (vm_memslot_map), one bit each. */
 	_Atomic uint64_t memslots[VM_MEMSLOT_MAX / 64];
 
