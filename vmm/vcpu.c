@@ -81,8 +81,9 @@ static void vcpu_flat_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
 int vcpu_reset(struct vcpu *v, struct error *err)
 {
 	struct vm *vm = v->vm;
-	/* APs stay in KVM's wait-for-SIPI state; the guest starts them. */
-	if (v->id != 0)
+	/* APs stay in KVM's wait-for-SIPI state; the guest starts them. With
+	 * firmware (no kernel entry), vCPU 0 keeps KVM's reset state too. */
+	if (v->id != 0 || !vm->entry_set)
 		return 0;
 	if (gmem_write(&vm->mem, LAYOUT_GDT_ADDR, vcpu_boot_gdt, sizeof(vcpu_boot_gdt)))
 		return err_setf(err, "cannot write the boot GDT");

@@ -329,7 +329,9 @@ int vm_create(struct vm *vm, struct vm_config *cfg, struct error *err)
 	vm_pin_self(cfg);
 	if (vm_init_devices(vm, err))
 		goto fail;
-	if (!vm->entry_set) {
+	/* Firmware starts where a CPU does after power-on: KVM's reset state,
+	 * the reset vector at 0xFFFFFFF0 in the flash. */
+	if (!vm->entry_set && !cfg->firmware) {
 		err_setf(err, "nothing to boot: give --kernel FILE (a bzImage or a PVH vmlinux)");
 		goto fail;
 	}
@@ -511,13 +513,14 @@ static void vm_memslot_free(struct vm *vm, int slot)
 	atomic_fetch_and(&vm->memslots[slot / 64], ~(1ULL << (slot % 64)));
 }
 
-int vm_memslot_map(struct vm *vm, uint64_t gpa, uint64_t size, void *host, struct error *err)
+static int vm_memslot_map_flags(struct vm *vm, uint64_t gpa, uint64_t size, void *host,
+				uint32_t flags, struct error *err)
 {
 	int slot = vm_memslot_alloc(vm);
 	if (slot < 0)
 		return err_setf(err, "out of KVM memory slots (%d)", VM_MEMSLOT_MAX);
 	struct kvm_userspace_memory_region kr = {
-		.slot = (uint32_t)slot, .guest_phys_addr = gpa, .memory_size = size,
+		.slot = (uint32_t)slot, .flags = flags, .guest_phys_addr = gpa, .memory_size = size,
 		.userspace_addr = (uintptr_t)host,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr) < 0) {
@@ -527,6 +530,20 @@ int vm_memslot_map(struct vm *vm, uint64_t gpa, uint64_t size, void *host, struc
 				(unsigned long long)size, (unsigned long long)gpa, strerror(e));
 	}
 	return slot;
+}
+
+int vm_memslot_map(struct vm *vm, uint64_t gpa, uint64_t size, void *host, struct error *err)
+{
+	return vm_memslot_map_flags(vm, gpa, size, host, 0, err);
+}
+
+int vm_memslot_map_ro(struct vm *vm, uint64_t gpa, uint64_t size, const void *host,
+		      struct error *err)
+{
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) <= 0)
+		return err_setf(err, "this KVM has no read-only memory slots (KVM_CAP_READONLY_MEM), "
+				"which firmware flash needs: run a newer host kernel");
+	return vm_memslot_map_flags(vm, gpa, size, (void *)host, KVM_MEM_READONLY, err);
 }
 
 void vm_memslot_unmap(struct vm *vm, int slot)

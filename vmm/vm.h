@@ -72,7 +72,7 @@ struct vm_device {
 int vm_device_add(struct vm *vm, const char *name, void *state,
 		  void (*destroy)(struct vm *, void *), struct error *err);
 /* A device's state: `size` zeroed bytes, added as above (destroy runs with the
- * VM's teardown and frees it). NULL (err set) when out of memory. */
+ * VM's teardown and must free it). NULL (err set) when out of memory. */
 void *vm_device_new(struct vm *vm, const char *name, size_t size,
 		    void (*destroy)(struct vm *, void *), struct error *err);
 
@@ -165,6 +165,10 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason why, const char *fmt, ..
  * Any thread; slots of guest RAM (gmem) are never handed out.
  */
 int vm_memslot_map(struct vm *vm, uint64_t gpa, uint64_t size, void *host, struct error *err);
+/* The same, read-only: guest reads go straight to `host`, writes exit as
+ * MMIO to whatever claims the range (firmware flash). */
+int vm_memslot_map_ro(struct vm *vm, uint64_t gpa, uint64_t size, const void *host,
+		      struct error *err);
 void vm_memslot_unmap(struct vm *vm, int slot);
 
 #endif

@@ -9,14 +9,8 @@
 # usage: ivshmem.sh PASSVM PAYLOAD
 set -u
 passvm=$1 payload=$2
-if [ ! -c /dev/kvm ] || ! { exec 3<>/dev/kvm; } 2>/dev/null; then
-	echo "SKIP: cannot open /dev/kvm read-write"; exit 77
-fi
-exec 3<&-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/passvm-ivshmem.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/kvm-lib.sh"
+kvm_setup passvm-ivshmem
 
 shm=$tmp/shm
 printf 'HOSTDATA' | dd of="$shm" bs=1 seek=65536 conv=notrunc status=none
@@ -46,5 +40,4 @@ out=$(timeout 30 "$passvm" run --kernel "$payload" --serial none --shm "$tmp/x" 
 echo "$out"
 [ $rc = 2 ] && grep -q -- '--shm-size 3M' <<<"$out" || fail "--shm-size 3M not refused as a usage error"
 
-[ $fails = 0 ] && echo PASS
-exit $((fails > 0))
+kvm_done
