@@ -56,9 +56,10 @@
 /* Legacy I/O ports the platform uses. */
 #define LAYOUT_PORT_COM1         0x3F8
 #define LAYOUT_IRQ_COM1          4
+#define LAYOUT_PORT_PMBASE       0x600 /* the LPC bridge's ACPI PM block (ICH9) */
 #define LAYOUT_PORT_PM1A_EVT     0x600 /* 4 bytes: PM1 status + enable */
 #define LAYOUT_PORT_PM1A_CNT     0x604 /* 2 bytes */
-#define LAYOUT_PM_IO_LEN         0x8
+#define LAYOUT_PORT_PM_TMR       0x608 /* 4 bytes: the ACPI PM timer */
 #define LAYOUT_IRQ_SCI           9
 #define LAYOUT_PORT_RESET        0xCF9 /* FADT reset register, like q35 */
 #define LAYOUT_PORT_PCI_IO_BASE  0x1000 /* PCI I/O BAR window */

@@ -127,6 +127,12 @@ int main(const struct hvm_start_info *si)
 	      PORT_PM1A_CNT);
 	CHECK(pm1a_evt == 0x600 && f[88] == 4 && f[89] == 2,
 	      "FADT PM1a_EVT 0x%x len %u / CNT len %u, want 0x600/4/2", pm1a_evt, f[88], f[89]);
+	/* The PM timer the FADT names counts (Linux's acpi_pm clocksource). */
+	uint32_t tmr = rd32(f + 76), tick0 = inl((uint16_t)tmr), tick1 = tick0;
+	CHECK(tmr == 0x608 && f[91] == 4, "FADT PM_TMR_BLK 0x%x len %u, want 0x608/4", tmr, f[91]);
+	for (unsigned i = 0; i < 1000000 && tick1 == tick0; i++)
+		tick1 = inl((uint16_t)tmr);
+	CHECK(tick1 != tick0 && tick1 < (1u << 24), "the PM timer at 0x%x does not count in 24 bits", tmr);
 	CHECK(sci == 9, "FADT SCI_INT %u, want 9", sci);
 	CHECK(!(flags & (1u << 20)), "FADT says HW_REDUCED_ACPI: PM1 blocks would be ignored");
 	CHECK(flags & (1u << 10), "FADT RESET_REG_SUP not set");

@@ -37,6 +37,8 @@
 const char payload_name[] = "chaos_pci";
 
 #define MAX_FNS 32
+#define LPC_VENDOR 0x8086   /* the ICH9 LPC bridge at 00:1f.0 */
+#define LPC_DEVICE 0x2918
 #define PVPANIC_VENDOR 0x1b36
 #define PVPANIC_DEVICE 0x0011
 
@@ -44,7 +46,7 @@ struct fn {
 	uint32_t bdf;
 	uint16_t vendor, device;
 	uint8_t orig[256];
-	bool virtio, pvpanic, express;
+	bool virtio, pvpanic, express, lpc;
 	uint64_t bar_size[6]; /* 0: the device has no such BAR (or the upper half of a 64-bit one) */
 	bool bar_upper[6];
 	unsigned msix_cap, msix_n, pcicfg;
@@ -343,6 +345,7 @@ static void discover(void)
 		}
 		f->virtio = f->vendor == VIRTIO_VENDOR && f->device >= 0x1040 && f->device < 0x1080;
 		f->pvpanic = f->vendor == PVPANIC_VENDOR && f->device == PVPANIC_DEVICE;
+		f->lpc = f->vendor == LPC_VENDOR && f->device == LPC_DEVICE;
 		for (unsigned i = 0; i < 6;) {
 			struct pci_bar b;
 			int used = pci_bar_probe(devfn, i, &b);
@@ -396,8 +399,29 @@ static void discover(void)
 
 /* ---- the writable bytes (everything else must never change) ------------------------ */
 
+/* The LPC bridge's own registers (vmm/hw/lpc.c): PMBASE, ACPI_CNTL, the PIRQ
+ * routes, GEN_PMCON, RCBA. Scribbling on them moves or stops the ACPI PM
+ * block under the guest: passvm must take it, and restore_config puts it back. */
+static const struct { uint8_t off, mask; } lpc_regs[] = {
+	{ 0x40, 0x80 }, { 0x41, 0xff }, { 0x44, 0x87 },
+	{ 0x60, 0x8f }, { 0x61, 0x8f }, { 0x62, 0x8f }, { 0x63, 0x8f },
+	{ 0x68, 0x8f }, { 0x69, 0x8f }, { 0x6a, 0x8f }, { 0x6b, 0x8f },
+	{ 0xa0, 0xff }, { 0xa1, 0xff }, { 0xa2, 0xff }, { 0xa3, 0xff }, { 0xa4, 0xff }, { 0xa5, 0xff },
+	{ 0xf0, 0x01 }, { 0xf1, 0xc0 }, { 0xf2, 0xff }, { 0xf3, 0xff },
+};
+
+static uint8_t lpc_writable(unsigned o)
+{
+	for (unsigned i = 0; i < sizeof(lpc_regs) / sizeof(lpc_regs[0]); i++)
+		if (lpc_regs[i].off == o)
+			return lpc_regs[i].mask;
+	return 0;
+}
+
 static uint8_t writable_mask(const struct fn *f, unsigned o)
 {
+	if (f->lpc && lpc_writable(o))
+		return lpc_writable(o);
 	if (o == 0x04 || o == 0x05 || o == 0x06 || o == 0x07 || o == 0x0c || o == 0x3c)
 		return 0xff;
 	if (o >= 0x10 && o < 0x28) {
@@ -456,6 +480,8 @@ static void restore_config(void)
 			pci_write32(f->bdf, o, orig32(f, o));
 		pci_write8(f->bdf, 0x0c, f->orig[0x0c]);
 		pci_write8(f->bdf, 0x3c, f->orig[0x3c]);
+		for (unsigned r = 0; f->lpc && r < sizeof(lpc_regs) / sizeof(lpc_regs[0]); r++)
+			pci_write8(f->bdf, lpc_regs[r].off, f->orig[lpc_regs[r].off]);
 		if (f->msix_cap)
 			pci_write16(f->bdf, f->msix_cap + 2, (uint16_t)get_le(f->orig + f->msix_cap + 2, 2));
 		if (f->pcicfg) {

@@ -263,10 +263,10 @@ static void test_fadt(void **state)
 	assert_int_equal(bf_rd32(t + 48), 0);                         /* SMI_CMD */
 	assert_int_equal(bf_rd32(t + 56), LAYOUT_PORT_PM1A_EVT);      /* PM1a_EVT_BLK */
 	assert_int_equal(bf_rd32(t + 64), LAYOUT_PORT_PM1A_CNT);      /* PM1a_CNT_BLK */
-	assert_int_equal(bf_rd32(t + 76), 0);                         /* PM_TMR_BLK */
+	assert_int_equal(bf_rd32(t + 76), LAYOUT_PORT_PM_TMR);        /* PM_TMR_BLK */
 	assert_int_equal(t[88], 4);                                   /* PM1_EVT_LEN */
 	assert_int_equal(t[89], 2);                                   /* PM1_CNT_LEN */
-	assert_int_equal(t[91], 0);                                   /* PM_TMR_LEN */
+	assert_int_equal(t[91], 4);                                   /* PM_TMR_LEN */
 	uint32_t flags = bf_rd32(t + 112);
 	assert_true(flags & (1u << 0));                               /* WBINVD */
 	assert_true(flags & (1u << 10));                              /* RESET_REG_SUP */
@@ -280,6 +280,10 @@ static void test_fadt(void **state)
 	assert_int_equal(bf_rd64(t + 152), LAYOUT_PORT_PM1A_EVT);
 	assert_int_equal(t[173], 16);                                 /* X_PM1a_CNT_BLK */
 	assert_int_equal(bf_rd64(t + 176), LAYOUT_PORT_PM1A_CNT);
+	assert_int_equal(t[208], 1);                                  /* X_PM_TMR_BLK: I/O */
+	assert_int_equal(t[209], 32);
+	assert_int_equal(bf_rd64(t + 212), LAYOUT_PORT_PM_TMR);
+	assert_false(flags & (1u << 8));                              /* 24-bit timer */
 	bf_free(f);
 }
 

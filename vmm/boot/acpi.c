@@ -373,7 +373,11 @@ static int acpi_build_fadt(struct acpi_builder *b, struct error *err)
 	f.pm1_cnt_len = 2;
 	f.x_pm1a_evt_blk = acpi_io_gas(LAYOUT_PORT_PM1A_EVT, 32, ACPI_GAS_ACCESS_WORD);
 	f.x_pm1a_cnt_blk = acpi_io_gas(LAYOUT_PORT_PM1A_CNT, 16, ACPI_GAS_ACCESS_WORD);
-	/* No PM timer, no GPE blocks, no C2/C3. */
+	/* The LPC bridge's ACPI PM timer (24 bits: no TMR_VAL_EXT); no GPE
+	 * blocks, no C2/C3. */
+	f.pm_tmr_blk = LAYOUT_PORT_PM_TMR;
+	f.pm_tmr_len = 4;
+	f.x_pm_tmr_blk = acpi_io_gas(LAYOUT_PORT_PM_TMR, 32, ACPI_GAS_ACCESS_DWORD);
 	f.p_lvl2_lat = FADT_LVL2_NOT_SUPPORTED;
 	f.p_lvl3_lat = FADT_LVL3_NOT_SUPPORTED;
 	f.century = CMOS_CENTURY_INDEX;

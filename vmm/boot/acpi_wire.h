@@ -35,6 +35,7 @@ struct acpi_gas {
 #define ACPI_GAS_SYSTEM_IO 1
 #define ACPI_GAS_ACCESS_BYTE 1
 #define ACPI_GAS_ACCESS_WORD 2
+#define ACPI_GAS_ACCESS_DWORD 3
 
 struct acpi_fadt {
 	struct acpi_header h;
