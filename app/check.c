@@ -371,7 +371,8 @@ static void check_usage(FILE *out)
 	      "Report what on this host stands in the way of GPU passthrough: CPU\n"
 	      "virtualization, /dev/kvm, IOMMU, interrupt remapping, VFIO modules; with a\n"
 	      "PROFILE (a name from profiles/ or a path) also its passthrough devices, huge\n"
-	      "pages, CPU isolation, locked-memory limit and shared-memory space.\n"
+	      "pages, CPU isolation, locked-memory limit, shared-memory space and UEFI\n"
+	      "firmware (which one, its variable store, SMM).\n"
 	      "Each line is OK, WARN or FAIL, with the fix below it.\n"
 	      "Exit status: 0 when nothing FAILs (the profile can start), 1 otherwise.\n",
 	      out);
@@ -393,14 +394,17 @@ static void check_summary(const struct report *r, const char *profile)
  * `auto` CPU values (pin = auto, topology = auto) resolved as `run` resolves
  * them, so the pinning checks judge the CPUs the VM would really get; when
  * they cannot be resolved (too few P-cores...), that is the profile's FAIL.
+ * The firmware likewise (its message says the fix); [boot]'s own check
+ * lines then describe what it found.
  */
 static void check_finalize(struct report *r, struct vm_config *cfg)
 {
 	struct error err = { "" };
-	if (!config_finalize(cfg, &err))
-		return;
-	report_fix(report_add(r, REPORT_FAIL, "CPU settings", "%s", err.msg),
-		   "change the profile's [cpu] section as the message says");
+	if (config_finalize_cpus(cfg, &err))
+		report_fix(report_add(r, REPORT_FAIL, "CPU settings", "%s", err.msg),
+			   "change the profile's [cpu] section as the message says");
+	if (config_finalize_firmware(cfg, &err))
+		report_add(r, REPORT_FAIL, "firmware", "%s", err.msg);
 }
 
 int check_command(int argc, char **argv)

@@ -17,6 +17,7 @@
 #include "passvm-config.h"
 #include "vfio/bind.h"
 #include "vfio/passthrough.h"
+#include "vmm/boot/firmware.h"
 #include "vmm/vm.h"
 
 static void usage(FILE *out)
@@ -55,6 +56,15 @@ static int run_check_supported(const struct vm_config *cfg, struct error *err)
 			"on the host for it, but `run` cannot start it (remove that part of the "
 			"profile to boot without it)", cfg->profile_path ? cfg->profile_path : "flags",
 			what, cfg->profile_path ? cfg->profile_path : "PROFILE");
+}
+
+/*
+ * Once per run, before the first boot: a VM's first run copies the
+ * firmware's variable template to its own store (vmm/boot/firmware.h).
+ */
+static int run_prepare_vars(const struct vm_config *cfg, struct error *err)
+{
+	return cfg->fw ? firmware_vars_prepare(cfg->fw, cfg->firmware_vars, err) : 0;
 }
 
 /* Once per run, not per boot: reboots append to the same log. */
@@ -154,9 +164,10 @@ static int cmd_run(int argc, char **argv)
 		else
 			log_error("%s", err.msg);
 	} else if (!cfg.kernel && !cfg.firmware) {
-		log_error("nothing to boot: give a PROFILE or --kernel FILE (a bzImage or a PVH "
-			  "vmlinux); see passvm run --help");
-	} else if (config_finalize(&cfg, &err) || run_check_supported(&cfg, &err)) {
+		log_error("nothing to boot: give a PROFILE, --kernel FILE (a bzImage or a PVH "
+			  "vmlinux) or --firmware uefi; see passvm run --help");
+	} else if (config_finalize(&cfg, &err) || run_check_supported(&cfg, &err) ||
+		   run_prepare_vars(&cfg, &err)) {
 		log_error("%s", err.msg);
 	} else if (!run_open_serial_log(&cfg)) {
 		status = run_passthrough(&cfg);

@@ -2,9 +2,11 @@
 #include "vmm/config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/boot/firmware.h"
 #include "vmm/hostcpu.h"
 #include "vmm/options.h"
 #include "vmm/topology.h"
@@ -185,8 +187,8 @@ static struct cpu_topology config_auto_topology(const struct vm_config *c,
 				      .threads = threads };
 }
 
-static int config_finalize_cpus(struct vm_config *c, const struct hostcpu_map *m,
-				struct error *err)
+static int config_finalize_host_cpus(struct vm_config *c, const struct hostcpu_map *m,
+				     struct error *err)
 {
 	if (c->cpu_auto.topology)
 		c->topology = config_auto_topology(c, m);
@@ -206,18 +208,52 @@ static int config_finalize_cpus(struct vm_config *c, const struct hostcpu_map *m
 	return 0;
 }
 
-int config_finalize(struct vm_config *c, struct error *err)
+int config_finalize_cpus(struct vm_config *c, struct error *err)
 {
-	if (c->firmware && (c->initrd || c->cmdline))
-		return err_setf(err, "an initrd and a kernel command line go with a kernel, but "
-				"this VM boots firmware %s", c->firmware);
 	const struct cpu_auto *a = &c->cpu_auto;
 	bool need_host = a->pin || a->emulator_pin || a->io_pin ||
 			 (a->topology && c->pin_vcpus.n);
 	struct hostcpu_map m = { .nr_cores = 0 };
 	if (need_host && hostcpu_read(&m, c->sysfs_root, err))
 		return err_prefix(err, "`auto` CPU settings need the host's CPU topology");
-	int ret = config_finalize_cpus(c, &m, err);
+	int ret = config_finalize_host_cpus(c, &m, err);
 	hostcpu_free(&m);
 	return ret;
+}
+
+/* ---- finalize: the firmware --------------------------------------------------- */
+
+int config_finalize_firmware(struct vm_config *c, struct error *err)
+{
+	if (!c->firmware || c->fw)
+		return 0;
+	if (c->initrd || c->cmdline)
+		return err_setf(err, "an initrd and a kernel command line go with a kernel, but "
+				"this VM boots firmware %s: remove them", c->firmware);
+	struct firmware_info *info = config_own(c, malloc(sizeof(*info)));
+	struct firmware_dirs dirs;
+	if (!info)
+		return err_setf(err, "out of memory");
+	firmware_dirs_default(&dirs);
+	if (firmware_resolve(c->firmware, &dirs, info, err))
+		return -1;
+	if (!c->firmware_vars) {
+		char vars[PATH_MAX];
+		if (firmware_vars_default(c->profile_path, c->name, info->code, vars, sizeof(vars),
+					  err))
+			return -1;
+		if (!(c->firmware_vars = config_strdup(c, vars)))
+			return err_setf(err, "out of memory");
+	}
+	c->fw = info;
+	c->firmware = info->code;
+	bool exists;
+	return firmware_vars_check(info, c->firmware_vars, &exists, err);
+}
+
+int config_finalize(struct vm_config *c, struct error *err)
+{
+	if (config_finalize_cpus(c, err))
+		return -1;
+	return config_finalize_firmware(c, err);
 }

@@ -52,11 +52,16 @@ struct cpu_auto {
 
 /* Heap blocks a config points to (profile strings); see config_release(). */
 struct config_owned;
+struct firmware_info;
 
 struct vm_config {
 	const char *name;         /* the profile's machine name, for messages */
-	const char *firmware;     /* UEFI code (OVMF_CODE.fd); instead of kernel */
-	const char *firmware_vars; /* this VM's own copy of OVMF_VARS.fd */
+	/* UEFI firmware, instead of a kernel: as written (uefi, uefi-secure or a
+	 * code image's path) until config_finalize() resolves it; then the code
+	 * image's path, and fw says where it came from and what it needs. */
+	const char *firmware;
+	const char *firmware_vars; /* this VM's variable store; finalize fills the default */
+	const struct firmware_info *fw; /* vmm/boot/firmware.h; NULL: not resolved (yet) */
 	const char *kernel;
 	const char *initrd;
 	const char *cmdline;     /* NULL: default console=ttyS0 ... */
@@ -95,11 +100,22 @@ char *config_strdup(struct vm_config *c, const char *s);
 void *config_own(struct vm_config *c, void *p);
 
 /*
- * After the profile and the flags: resolve the `auto` CPU values against the
- * host (cfg->sysfs_root), fill the default topology, and check that the CPU
- * settings agree. Run it once, right before use.
+ * After the profile and the flags, right before use: config_finalize_cpus()
+ * then config_finalize_firmware(). `passvm check` runs the two apart, so
+ * that each failure gets its own line.
  */
 int config_finalize(struct vm_config *c, struct error *err);
+/* Resolve the `auto` CPU values against the host (cfg->sysfs_root), fill the
+ * default topology, and check that the CPU settings agree. Run it once. */
+int config_finalize_cpus(struct vm_config *c, struct error *err);
+/*
+ * Resolve firmware from the host's descriptors (firmware_resolve), fill the
+ * default firmware_vars (firmware_vars_default) and check the store there
+ * (firmware_vars_check); writes nothing: `run` makes the store later
+ * (firmware_vars_prepare). Sets fw and the image path even when only the
+ * store is wrong, so `check` can still say which firmware it found.
+ */
+int config_finalize_firmware(struct vm_config *c, struct error *err);
 
 /* Parse "0-3,8,10-11" into a list; error names the bad token. */
 int cpuset_parse(const char *s, struct cpuset_list *out, struct error *err);

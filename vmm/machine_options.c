@@ -6,10 +6,15 @@
  * the whole machine reads them. Devices declare theirs in their folders.
  */
 #include <ctype.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
+#include "vmm/boot/firmware.h"
 #include "vmm/options.h"
 #include "vmm/topology.h"
 
@@ -213,9 +218,25 @@ static int set_append(struct vmm_option_ctx *ctx, const char *v, struct error *e
 	return 0;
 }
 
+/*
+ * uefi and uefi-secure stay words until config_finalize() looks them up in
+ * the firmware descriptors; anything else is a code image's path (./uefi
+ * for a file of that name). --firmware wins over a profile's kernel.
+ */
 static int set_firmware(struct vmm_option_ctx *ctx, const char *v, struct error *err)
 {
-	return vmm_option_path(ctx, v, &ctx->cfg->firmware, err);
+	struct vm_config *c = ctx->cfg;
+	if (ctx->flag) {
+		c->kernel = NULL;
+		c->initrd = NULL;
+		c->cmdline = NULL;
+	}
+	if (!strcmp(v, "uefi") || !strcmp(v, "uefi-secure"))
+		return vmm_option_str(ctx, v, &c->firmware, err);
+	if (!strncmp(v, "uefi", 4) && !strchr(v, '/'))
+		return err_setf(err, "use uefi, uefi-secure (with Microsoft's keys, for Windows 11) "
+				"or the path of a UEFI code image (./%s for a file of that name)", v);
+	return vmm_option_path(ctx, v, &c->firmware, err);
 }
 
 static int set_vars(struct vmm_option_ctx *ctx, const char *v, struct error *err)
@@ -231,7 +252,9 @@ static const struct vmm_option boot_option_list[] = {
 	{ .key = "cmdline", .set = set_cmdline, .flags = VMM_OPT_REPEATABLE },
 	{ .flag = "append", .arg = "STRING", .set = set_append,
 	  .help = "kernel command line (default: console=ttyS0 ...)" },
-	{ .key = "firmware", .set = set_firmware },
+	{ .key = "firmware", .flag = "firmware", .arg = "VALUE", .set = set_firmware,
+	  .help = "UEFI instead of a kernel: uefi, uefi-secure (Secure\n"
+		  "Boot, Microsoft's keys) or a code image's path" },
 	{ .key = "vars", .set = set_vars },
 };
 
@@ -249,7 +272,7 @@ static int boot_finish(struct vmm_option_ctx *ctx, unsigned *line, struct error 
 	if (vars && !fw) {
 		*line = vars;
 		return err_setf(err, "vars is the UEFI variable store of a firmware: add firmware = "
-				"/usr/share/OVMF/OVMF_CODE_4M.fd, or remove vars");
+				"uefi (or uefi-secure), or remove vars");
 	}
 	static const char *const kernel_only[] = { "initrd", "cmdline" };
 	for (size_t i = 0; fw && i < ARRAY_SIZE(kernel_only); i++) {
@@ -263,8 +286,70 @@ static int boot_finish(struct vmm_option_ctx *ctx, unsigned *line, struct error 
 	return 0;
 }
 
+/* "; Secure Boot, Microsoft's keys enrolled, needs SMM" */
+static const char *boot_features(const struct firmware_info *fw, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", fw->secure_boot ? "Secure Boot" : "no Secure Boot",
+		 fw->enrolled_keys ? ", Microsoft's keys enrolled" : "",
+		 fw->requires_smm ? ", needs SMM" : "");
+	return buf;
+}
+
+static void boot_check_vars(struct report *r, const struct vm_config *cfg)
+{
+	const struct firmware_info *fw = cfg->fw;
+	struct error e;
+	bool exists;
+	if (firmware_vars_check(fw, cfg->firmware_vars, &exists, &e))
+		return;   /* the firmware FAIL line says what is wrong with it */
+	if (exists)
+		report_add(r, REPORT_OK, "firmware vars", "%s exists, with the size it needs",
+			   cfg->firmware_vars);
+	else
+		report_add(r, REPORT_OK, "firmware vars", "%s will be created from %s on the first run",
+			   cfg->firmware_vars, fw->vars_template);
+}
+
+/* A Secure Boot build keeps its variables safe in SMM: KVM must emulate it. */
+static void boot_check_smm(struct report *r, const struct check_env *env,
+			   const struct firmware_info *fw)
+{
+	int fd = open(env->kvm_path, O_RDWR | O_CLOEXEC);
+	if (!fw->requires_smm || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;   /* not needed, or the KVM line says why there is no KVM */
+	}
+	bool smm = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM) > 0;
+	close(fd);
+	if (smm) {
+		report_add(r, REPORT_OK, "SMM", "KVM emulates SMM, which %s requires", fw->code);
+		return;
+	}
+	report_fix(report_add(r, REPORT_FAIL, "SMM", "%s requires SMM (requires-smm) but KVM on "
+			      "%s has none (KVM_CAP_X86_SMM)", fw->code, env->kvm_path),
+		   "use firmware = uefi (no Secure Boot, no SMM), or a host kernel whose KVM has "
+		   "SMM (CONFIG_KVM_SMM=y)");
+}
+
+static void boot_check(struct report *r, const struct check_env *env, const struct vm_config *cfg)
+{
+	const struct firmware_info *fw = cfg->fw;
+	char feat[96], size[32];
+	if (!fw)
+		return;   /* a kernel, or the firmware FAIL line says why there is none */
+	const char *desc = strrchr(fw->descriptor, '/');
+	report_add(r, REPORT_OK, "firmware", "%s%s%s, code %s (%s); %s",
+		   fw->keyword ? fw->keyword : "", fw->keyword ? ": " : "",
+		   desc ? desc + 1 : "no descriptor", fw->code,
+		   report_size_text(fw->code_size, size, sizeof(size)),
+		   boot_features(fw, feat, sizeof(feat)));
+	boot_check_vars(r, cfg);
+	boot_check_smm(r, env, fw);
+}
+
 VMM_OPTIONS(boot_options) = {
 	.section = "boot", .order = 30,
 	.options = boot_option_list, .nr_options = ARRAY_SIZE(boot_option_list),
-	.finish = boot_finish,
+	.finish = boot_finish, .check = boot_check,
 };

@@ -365,7 +365,7 @@ static void test_windows_profile(void **state)
 	assert_int_not_equal(c->hugepages, GMEM_HUGE_NONE);
 	assert_int_equal(c->cpus, 8);
 	assert_true(c->cpu_auto.pin && c->cpu_auto.topology && c->cpu_auto.emulator_pin);
-	assert_string_equal(c->firmware, "/usr/share/OVMF/OVMF_CODE_4M.fd");
+	assert_string_equal(c->firmware, "uefi-secure");
 	assert_string_equal(c->firmware_vars, PASSVM_SOURCE_ROOT "/profiles/windows-vars.fd");
 	assert_null(c->kernel);
 	assert_int_equal(blk_config(c)->n, 1);
