@@ -44,9 +44,10 @@ static void usage(FILE *out)
 static int run_check_supported(const struct vm_config *cfg, struct error *err)
 {
 	const char *what = NULL;
-	/* Firmware boot is being built (fw_cfg, flash, reset vector so far; not
-	 * yet the LPC bridge, PM timer and SMM OVMF needs): development and the
-	 * tests turn it on; for users it stays refused until OVMF boots. */
+	/* Firmware boot is being built (fw_cfg, flash, the LPC bridge and PM
+	 * timer so far; not yet the MCH's PCIEXBAR/PAM/SMRAM, SMM, the ACPI
+	 * table-loader, ramfb): development and the tests turn it on; for users
+	 * it stays refused until OVMF boots an OS. */
 	const char *dev = getenv("PASSVM_EXPERIMENTAL_FIRMWARE");
 	if (cfg->firmware && !(dev && !strcmp(dev, "1")))
 		what = "UEFI firmware boot ([boot] firmware)";

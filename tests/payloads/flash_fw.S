@@ -2,8 +2,9 @@
 /*
  * flash_fw: a 4 KiB "firmware" for passvm's flash tests (tests/kvm/flash.sh).
  * It runs as firmware does, from the reset vector in real mode (CS base
- * 0xFFFF0000): the image is mapped at 0xFFFFF000 (CS:0xF000), the 8 KiB
- * variable store below it at 0xFFFFD000 (CS:0xD000). It drives the store
+ * 0xFFFF0000): the image is mapped at 0xFFFFF000 (CS:0xF000), the
+ * variable store below it; this firmware uses the store's last 8 KiB,
+ * 0xFFFFD000-0xFFFFF000 (CS:0xD000), which real mode reaches. It drives the store
  * with the CFI commands OVMF's QemuFlash.c uses, checks that the code image
  * ignores writes and that fw_cfg answers, prints FLASH-OK (or FLASH-FAIL
  * and what) on COM1 and powers off through PM1a.
