@@ -177,30 +177,105 @@ static void ecam_write(void *opaque, uint64_t off, const void *data, uint32_t le
 
 static const struct bus_ops ecam_ops = { .read = ecam_read, .write = ecam_write };
 
-/* Fixed at LAYOUT_ECAM_BASE for now; the one place that maps the window. */
-static int claim_ecam(struct pci_bus *bus, struct error *err)
+/* The one place that maps the window: at base, size bytes (256 buses: 256 MiB). */
+static int claim_ecam(struct pci_bus *bus, uint64_t base, uint64_t size, struct error *err)
 {
-	if (bus_register(&bus->vm->mmio, LAYOUT_ECAM_BASE, LAYOUT_ECAM_SIZE, &ecam_ops, bus,
-			 "pci-ecam", err) < 0)
+	if (bus_register(&bus->vm->mmio, base, size, &ecam_ops, bus, "pci-ecam", err) < 0)
 		return -1;
 	bus->host.ecam = true;
+	bus->host.ecam_base = base;
+	bus->host.ecam_size = size;
 	return 0;
 }
 
 static void release_ecam(struct pci_bus *bus)
 {
 	if (bus->host.ecam)
-		bus_unregister(&bus->vm->mmio, LAYOUT_ECAM_BASE, bus);
+		bus_unregister(&bus->vm->mmio, bus->host.ecam_base, bus);
+	bus->host.ecam = false;
 }
+
+/* ---- the MCH's registers (Intel 3 series / q35 datasheet, 5.1) ------------------ */
+
+#define MCH_PCIEXBAR     0x60       /* and 0x64: bits 35:32 of the base */
+#define MCH_PCIEXBAR_EN  0x1u
+#define MCH_PCIEXBAR_LEN(v) (((v) >> 1) & 3)   /* 0: 256, 1: 128, 2: 64 buses (MiB) */
+#define MCH_PAM0         0x90       /* 0x90-0x96: the legacy 0xC0000-0xFFFFF region */
+#define MCH_SMRAM        0x9D
+#define MCH_ESMRAMC      0x9E
+
+/* What firmware may program. PAM and SMRAM are held as written: guest RAM is
+ * RAM at 0xC0000-0xFFFFF whatever PAM says (the shadowing firmware asks for),
+ * and without SMM there is no SMRAM to open or close. */
+static void mch_cfg_init(struct pci_device *d)
+{
+	pci_cfg_set32(d, MCH_PCIEXBAR, (uint32_t)LAYOUT_ECAM_BASE | MCH_PCIEXBAR_EN);
+	pci_cfg_set_wmask32(d, MCH_PCIEXBAR, 0xFC000007);
+	pci_cfg_set_wmask32(d, MCH_PCIEXBAR + 4, 0x0000000F);
+	pci_cfg_set_wmask8(d, MCH_PAM0, 0x30);
+	for (unsigned i = 1; i < 7; i++)
+		pci_cfg_set_wmask8(d, MCH_PAM0 + i, 0x33);
+	pci_cfg_set8(d, MCH_SMRAM, 0x02);   /* C_BASE_SEG: the 0xA0000 compatible window */
+	pci_cfg_set_wmask8(d, MCH_SMRAM, 0x78);
+	pci_cfg_set_wmask8(d, MCH_ESMRAMC, 0x07);
+}
+
+/* The window firmware asked for: enabled, a length code it knows, not over
+ * guest RAM, below 4 GiB; else NULL-size (no window). */
+static uint64_t mch_ecam_request(struct pci_bus *bus, uint64_t *base)
+{
+	struct pci_device *d = &bus->host.dev;
+	uint64_t v = (uint64_t)pci_cfg_get32(d, MCH_PCIEXBAR + 4) << 32 |
+		     pci_cfg_get32(d, MCH_PCIEXBAR);
+	unsigned len = MCH_PCIEXBAR_LEN(v);
+	if (!(v & MCH_PCIEXBAR_EN) || len == 3)
+		return 0;
+	uint64_t size = (256 * MiB) >> len;
+	*base = v & 0xFFC000000ull & ~(size - 1);
+	const struct layout *l = &bus->vm->layout;
+	if (*base < l->low_ram_end || *base + size > LAYOUT_4GIB)
+		return 0;
+	return size;
+}
+
+/* PCIEXBAR written: ECAM moves where firmware puts it (OVMF writes
+ * 0xB0000000 | enable, where it already is), or stops decoding. */
+static void mch_place_ecam(struct pci_bus *bus)
+{
+	struct pci_host *h = &bus->host;
+	uint64_t base = 0, size = mch_ecam_request(bus, &base);
+	if (size && h->ecam && base == h->ecam_base && size == h->ecam_size)
+		return;
+	release_ecam(bus);
+	struct error err = { "" };
+	if (size && !claim_ecam(bus, base, size, &err))
+		return;
+	if (!h->ecam_warned) {   /* a guest may scribble on it in a loop: say it once */
+		h->ecam_warned = true;
+		log_warn("PCI host: PCIEXBAR 0x%llx gives no ECAM window%s%s",
+			 (unsigned long long)pci_cfg_get32(&h->dev, MCH_PCIEXBAR),
+			 err.msg[0] ? ": " : " (off, or over RAM or above 4 GiB)", err.msg);
+	}
+}
+
+static void mch_cfg_written(struct pci_device *dev, uint32_t off, uint32_t len)
+{
+	if (off < MCH_PCIEXBAR + 8 && off + len > MCH_PCIEXBAR)
+		mch_place_ecam(dev->opaque);
+}
+
+static const struct pci_device_ops mch_ops = { .cfg_written = mch_cfg_written };
 
 /* ---- 00:00.0 and the bus' life ----------------------------------------------- */
 
 int pci_host_attach(struct pci_bus *bus, struct error *err)
 {
-	if (claim_cf8(bus, err) < 0 || claim_cfc(bus, err) < 0 || claim_ecam(bus, err) < 0)
+	if (claim_cf8(bus, err) < 0 || claim_cfc(bus, err) < 0 ||
+	    claim_ecam(bus, LAYOUT_ECAM_BASE, LAYOUT_ECAM_SIZE, err) < 0)
 		return -1;
-	pci_device_init(&bus->host.dev, "pci-host-bridge", NULL, bus, PCI_HOST_VENDOR,
+	pci_device_init(&bus->host.dev, "pci-host-bridge", &mch_ops, bus, PCI_HOST_VENDOR,
 			PCI_HOST_DEVICE, 0x060000, 0, 0x1af4, 0x1100);
+	mch_cfg_init(&bus->host.dev);
 	return pci_device_register(bus, &bus->host.dev, 0, 0, err);
 }
 

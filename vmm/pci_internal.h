@@ -67,6 +67,8 @@ struct pci_host {
 	 * 0xCF9): non-dword accesses there are forwarded to it. */
 	bool has_chained;
 	struct bus_range chained;
+	uint64_t ecam_base, ecam_size; /* where the window decodes (ecam: it does) */
+	bool ecam_warned;            /* a PCIEXBAR over something else: said once */
 };
 
 struct pci_bus {

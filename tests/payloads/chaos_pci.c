@@ -28,7 +28,8 @@
  *
  * What is held back, because it would legitimately end the test: writes to
  * the reset/power-off ports (0xCF9 bit 2, PM1a 0x600-0x607, i8042 0x64, port
- * 0x92), pvpanic's "panicked" bit, MSI messages with NMI/SMI/INIT delivery
+ * 0x92), the MCH's PCIEXBAR (it would take away the ECAM window the checks
+ * read through), pvpanic's "panicked" bit, MSI messages with NMI/SMI/INIT delivery
  * modes, and ring addresses that would let a device DMA into this image
  * (see chaos.h: every address a device gets is in scratch or not RAM).
  */
@@ -37,6 +38,8 @@
 const char payload_name[] = "chaos_pci";
 
 #define MAX_FNS 32
+#define MCH_DEVICE 0x29c0   /* the q35 host bridge at 00:00.0 */
+#define MCH_PCIEXBAR 0x60
 #define LPC_VENDOR 0x8086   /* the ICH9 LPC bridge at 00:1f.0 */
 #define LPC_DEVICE 0x2918
 #define PVPANIC_VENDOR 0x1b36
@@ -46,7 +49,7 @@ struct fn {
 	uint32_t bdf;
 	uint16_t vendor, device;
 	uint8_t orig[256];
-	bool virtio, pvpanic, express, lpc;
+	bool virtio, pvpanic, express, lpc, mch;
 	uint64_t bar_size[6]; /* 0: the device has no such BAR (or the upper half of a 64-bit one) */
 	bool bar_upper[6];
 	unsigned msix_cap, msix_n, pcicfg;
@@ -159,6 +162,13 @@ static uint32_t sanitize_virtio(const struct fn *f, uint64_t rel, unsigned len, 
 	return v;
 }
 
+/* Any byte of [reg, reg+len) in the MCH's PCIEXBAR (held back: it would turn
+ * the ECAM window off under the checks). */
+static bool mch_pciexbar(const struct fn *f, unsigned reg, unsigned len)
+{
+	return f && f->mch && (reg & 0xff) < MCH_PCIEXBAR + 8 && (reg & 0xff) + len > MCH_PCIEXBAR;
+}
+
 /*
  * A config write of `len` bytes at `reg` of bus/devfn: returns false to skip
  * it, may change *val. Only the virtio PCI_CFG window's data field is
@@ -167,6 +177,10 @@ static uint32_t sanitize_virtio(const struct fn *f, uint64_t rel, unsigned len, 
 static bool guard_cfg(unsigned bus, unsigned devfn, unsigned reg, unsigned len, uint32_t *val)
 {
 	struct fn *f = fn_at(bus, devfn);
+	if (mch_pciexbar(f, reg, len)) {
+		st.skipped++;
+		return false;
+	}
 	if (!f || !f->pcicfg)
 		return true;
 	unsigned d = f->pcicfg + 16, r = reg & 0xff;
@@ -194,10 +208,13 @@ static bool guard_cfg(unsigned bus, unsigned devfn, unsigned reg, unsigned len, 
 	return true;
 }
 
-/* Any byte of [reg, reg+len) in a PCI_CFG data field (for rep outs/stos). */
+/* Any byte of [reg, reg+len) in a PCI_CFG data field or the PCIEXBAR (for rep
+ * outs/stos). */
 static bool cfg_sensitive(unsigned bus, unsigned devfn, unsigned reg, unsigned len)
 {
 	struct fn *f = fn_at(bus, devfn);
+	if (mch_pciexbar(f, reg, len))
+		return true;
 	if (!f || !f->pcicfg)
 		return false;
 	unsigned d = f->pcicfg + 16;
@@ -346,6 +363,7 @@ static void discover(void)
 		f->virtio = f->vendor == VIRTIO_VENDOR && f->device >= 0x1040 && f->device < 0x1080;
 		f->pvpanic = f->vendor == PVPANIC_VENDOR && f->device == PVPANIC_DEVICE;
 		f->lpc = f->vendor == LPC_VENDOR && f->device == LPC_DEVICE;
+		f->mch = f->vendor == LPC_VENDOR && f->device == MCH_DEVICE;
 		for (unsigned i = 0; i < 6;) {
 			struct pci_bar b;
 			int used = pci_bar_probe(devfn, i, &b);
@@ -410,6 +428,12 @@ static const struct { uint8_t off, mask; } lpc_regs[] = {
 	{ 0xf0, 0x01 }, { 0xf1, 0xc0 }, { 0xf2, 0xff }, { 0xf3, 0xff },
 };
 
+/* The MCH's PAM and SMRAM registers (vmm/pci_host.c): held as written. */
+static const struct { uint8_t off, mask; } mch_regs[] = {
+	{ 0x90, 0x30 }, { 0x91, 0x33 }, { 0x92, 0x33 }, { 0x93, 0x33 }, { 0x94, 0x33 },
+	{ 0x95, 0x33 }, { 0x96, 0x33 }, { 0x9d, 0x78 }, { 0x9e, 0x07 },
+};
+
 static uint8_t lpc_writable(unsigned o)
 {
 	for (unsigned i = 0; i < sizeof(lpc_regs) / sizeof(lpc_regs[0]); i++)
@@ -418,10 +442,20 @@ static uint8_t lpc_writable(unsigned o)
 	return 0;
 }
 
+static uint8_t mch_writable(unsigned o)
+{
+	for (unsigned i = 0; i < sizeof(mch_regs) / sizeof(mch_regs[0]); i++)
+		if (mch_regs[i].off == o)
+			return mch_regs[i].mask;
+	return 0;
+}
+
 static uint8_t writable_mask(const struct fn *f, unsigned o)
 {
 	if (f->lpc && lpc_writable(o))
 		return lpc_writable(o);
+	if (f->mch && mch_writable(o))
+		return mch_writable(o);
 	if (o == 0x04 || o == 0x05 || o == 0x06 || o == 0x07 || o == 0x0c || o == 0x3c)
 		return 0xff;
 	if (o >= 0x10 && o < 0x28) {
@@ -482,6 +516,8 @@ static void restore_config(void)
 		pci_write8(f->bdf, 0x3c, f->orig[0x3c]);
 		for (unsigned r = 0; f->lpc && r < sizeof(lpc_regs) / sizeof(lpc_regs[0]); r++)
 			pci_write8(f->bdf, lpc_regs[r].off, f->orig[lpc_regs[r].off]);
+		for (unsigned r = 0; f->mch && r < sizeof(mch_regs) / sizeof(mch_regs[0]); r++)
+			pci_write8(f->bdf, mch_regs[r].off, f->orig[mch_regs[r].off]);
 		if (f->msix_cap)
 			pci_write16(f->bdf, f->msix_cap + 2, (uint16_t)get_le(f->orig + f->msix_cap + 2, 2));
 		if (f->pcicfg) {

@@ -5,15 +5,17 @@
  * 4 GiB, the variable store ([boot] vars) sits right below it. OVMF_CODE_4M
  * + OVMF_VARS_4M give vars 0xFFC00000-0xFFC84000, code 0xFFC84000-4 GiB.
  *
- * Both are read-only KVM memory slots over mappings of their files, so
- * fetching code and reading variables costs no exit. The code image is a
- * private mapping: nothing the guest does reaches the file. The store is
- * a shared mapping of the vars file: a write exits here and goes through
- * the CFI command set (pflash.c); while the flash is in a command mode its
- * slot is taken away, so reads exit too and see the status or ID. Each
- * time the guest goes back to read array (OVMF does after every write and
- * erase) the bytes it changed are msync'ed: a completed update is on disk,
- * and a passvm killed mid-run leaves the file as the page cache had it.
+ * Both are read-only KVM memory slots, so fetching code and reading
+ * variables costs no exit. The code image is a private mapping of its
+ * file: nothing the guest does reaches it. The store is the vars file read
+ * into memory: a write exits here and goes through the CFI command set
+ * (pflash.c); while the flash is in a command mode its slot is taken away,
+ * so reads exit too and see the status or ID. Each time the guest goes
+ * back to read array (OVMF does after every write and erase) the bytes it
+ * changed are written to the file and fdatasync'ed: a completed update is
+ * on disk, one cut short by a kill is not, as with real flash. (A copy and
+ * pwrite rather than a shared mapping: 9p and some FUSE file systems, where
+ * vars files can live, refuse writable shared mappings.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,11 +64,15 @@ static int pflash_image_open(struct pflash_image *im, const char *path, bool wri
 		return err_setf(err, "%s %s is in use by another VM (locked): give each VM its "
 				"own vars file", what, path);
 	im->size = (uint64_t)st.st_size;
-	int prot = writable ? PROT_READ | PROT_WRITE : PROT_READ;
-	void *m = mmap(NULL, im->size, prot, writable ? MAP_SHARED : MAP_PRIVATE, im->fd, 0);
+	void *m = writable ? mmap(NULL, im->size, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+			   : mmap(NULL, im->size, PROT_READ, MAP_PRIVATE, im->fd, 0);
 	if (m == MAP_FAILED)
 		return err_setf(err, "%s %s: mmap: %s", what, path, strerror(errno));
 	im->map = m;
+	if (writable && pread(im->fd, m, im->size, 0) != (ssize_t)im->size)
+		return err_setf(err, "%s %s: cannot read it: %s", what, path,
+				errno ? strerror(errno) : "short read");
 	return 0;
 }
 
@@ -80,17 +86,18 @@ static void pflash_image_close(struct vm *vm, struct pflash_image *im)
 		close(im->fd);
 }
 
-/* The changed bytes to disk, whole pages around them. */
+/* The changed bytes to the vars file, and to disk. */
 static void pflash_sync(struct pflash_device *d)
 {
 	uint64_t lo, hi;
 	if (!pflash_take_dirty(&d->flash, &lo, &hi))
 		return;
-	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	lo = ALIGN_DOWN(lo, page);
-	hi = MIN(ALIGN_UP(hi, page), d->vars.size);
-	if (msync(d->vars.map + lo, hi - lo, MS_SYNC))
-		log_warn("vars file: msync: %s (the change stays in the page cache)", strerror(errno));
+	errno = 0;
+	ssize_t n = pwrite(d->vars.fd, d->vars.map + lo, hi - lo, (off_t)lo);
+	if (n != (ssize_t)(hi - lo) || fdatasync(d->vars.fd))
+		log_warn("vars file: the guest's change of bytes 0x%llx-0x%llx was not saved: %s",
+			 (unsigned long long)lo, (unsigned long long)hi,
+			 n < 0 || errno ? strerror(errno) : "short write");
 }
 
 /* Read array: the store's bytes straight to the guest; any other mode: exits. */
