@@ -250,11 +250,14 @@ static void mch_place_ecam(struct pci_bus *bus)
 	struct error err = { "" };
 	if (size && !claim_ecam(bus, base, size, &err))
 		return;
-	if (!h->ecam_warned) {   /* a guest may scribble on it in a loop: say it once */
+	/* Off is what firmware writes first (OVMF: 0, then base | enable). */
+	bool asked = pci_cfg_get32(&h->dev, MCH_PCIEXBAR) & MCH_PCIEXBAR_EN;
+	if (asked && !h->ecam_warned) {   /* a guest may scribble on it in a loop: say it once */
 		h->ecam_warned = true;
 		log_warn("PCI host: PCIEXBAR 0x%llx gives no ECAM window%s%s",
 			 (unsigned long long)pci_cfg_get32(&h->dev, MCH_PCIEXBAR),
-			 err.msg[0] ? ": " : " (off, or over RAM or above 4 GiB)", err.msg);
+			 err.msg[0] ? ": " : " (over RAM, above 4 GiB or of no known length)",
+			 err.msg);
 	}
 }
 
