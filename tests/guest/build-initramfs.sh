@@ -13,7 +13,8 @@
 #                       modules.dep); it is run first if DIR has no kernel
 #   --output FILE       the initramfs (gzip-compressed newc cpio)
 #   --modules "M..."    modules to include (default: "virtio_pci virtio_blk
-#                       virtio-rng pvpanic pvpanic-pci virtio_input evdev":
+#                       virtio-rng pvpanic pvpanic-pci virtio_input evdev
+#                       efivarfs": efivarfs shows a UEFI-booted guest its variables,
 #                       pvpanic tells the VMM about a kernel panic, evdev
 #                       gives virtio-input devices their /dev/input/eventN);
 #                       "" for none.  Debian's kernel builds virtio_pci,
@@ -29,7 +30,7 @@ here=$(dirname "$(realpath "$0")")
 . "$here/initramfs-lib.sh"
 trap 'echo "$prog: error: command failed at line $LINENO" >&2' ERR
 
-default_modules="virtio_pci virtio_blk virtio-rng pvpanic pvpanic-pci virtio_input evdev"
+default_modules="virtio_pci virtio_blk virtio-rng pvpanic pvpanic-pci virtio_input evdev efivarfs"
 usage() {
 	sed -n '3,4p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
