@@ -420,7 +420,11 @@ static void discover(void)
 /* The LPC bridge's own registers (vmm/hw/lpc.c): PMBASE, ACPI_CNTL, the PIRQ
  * routes, GEN_PMCON, RCBA. Scribbling on them moves or stops the ACPI PM
  * block under the guest: passvm must take it, and restore_config puts it back. */
-static const struct { uint8_t off, mask; } lpc_regs[] = {
+struct reg_mask {
+	uint8_t off, mask;
+};
+
+static const struct reg_mask lpc_regs[] = {
 	{ 0x40, 0x80 }, { 0x41, 0xff }, { 0x44, 0x87 },
 	{ 0x60, 0x8f }, { 0x61, 0x8f }, { 0x62, 0x8f }, { 0x63, 0x8f },
 	{ 0x68, 0x8f }, { 0x69, 0x8f }, { 0x6a, 0x8f }, { 0x6b, 0x8f },
@@ -429,33 +433,28 @@ static const struct { uint8_t off, mask; } lpc_regs[] = {
 };
 
 /* The MCH's PAM and SMRAM registers (vmm/pci_host.c): held as written. */
-static const struct { uint8_t off, mask; } mch_regs[] = {
+static const struct reg_mask mch_regs[] = {
 	{ 0x90, 0x30 }, { 0x91, 0x33 }, { 0x92, 0x33 }, { 0x93, 0x33 }, { 0x94, 0x33 },
 	{ 0x95, 0x33 }, { 0x96, 0x33 }, { 0x9d, 0x78 }, { 0x9e, 0x07 },
 };
 
-static uint8_t lpc_writable(unsigned o)
-{
-	for (unsigned i = 0; i < sizeof(lpc_regs) / sizeof(lpc_regs[0]); i++)
-		if (lpc_regs[i].off == o)
-			return lpc_regs[i].mask;
-	return 0;
-}
+#define NREGS(t) (sizeof(t) / sizeof((t)[0]))
 
-static uint8_t mch_writable(unsigned o)
+/* The writable bits of register o in a device's table (0: none). */
+static uint8_t reg_writable(const struct reg_mask *t, unsigned n, unsigned o)
 {
-	for (unsigned i = 0; i < sizeof(mch_regs) / sizeof(mch_regs[0]); i++)
-		if (mch_regs[i].off == o)
-			return mch_regs[i].mask;
+	for (unsigned i = 0; i < n; i++)
+		if (t[i].off == o)
+			return t[i].mask;
 	return 0;
 }
 
 static uint8_t writable_mask(const struct fn *f, unsigned o)
 {
-	if (f->lpc && lpc_writable(o))
-		return lpc_writable(o);
-	if (f->mch && mch_writable(o))
-		return mch_writable(o);
+	uint8_t m = f->lpc ? reg_writable(lpc_regs, NREGS(lpc_regs), o)
+		  : f->mch ? reg_writable(mch_regs, NREGS(mch_regs), o) : 0;
+	if (m)
+		return m;
 	if (o == 0x04 || o == 0x05 || o == 0x06 || o == 0x07 || o == 0x0c || o == 0x3c)
 		return 0xff;
 	if (o >= 0x10 && o < 0x28) {
@@ -514,9 +513,9 @@ static void restore_config(void)
 			pci_write32(f->bdf, o, orig32(f, o));
 		pci_write8(f->bdf, 0x0c, f->orig[0x0c]);
 		pci_write8(f->bdf, 0x3c, f->orig[0x3c]);
-		for (unsigned r = 0; f->lpc && r < sizeof(lpc_regs) / sizeof(lpc_regs[0]); r++)
+		for (unsigned r = 0; f->lpc && r < NREGS(lpc_regs); r++)
 			pci_write8(f->bdf, lpc_regs[r].off, f->orig[lpc_regs[r].off]);
-		for (unsigned r = 0; f->mch && r < sizeof(mch_regs) / sizeof(mch_regs[0]); r++)
+		for (unsigned r = 0; f->mch && r < NREGS(mch_regs); r++)
 			pci_write8(f->bdf, mch_regs[r].off, f->orig[mch_regs[r].off]);
 		if (f->msix_cap)
 			pci_write16(f->bdf, f->msix_cap + 2, (uint16_t)get_le(f->orig + f->msix_cap + 2, 2));
